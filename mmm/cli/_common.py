@@ -1,0 +1,34 @@
+"""Shared CLI helpers: the console and user-error handling."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from mmm.errors import MmmError
+
+console = Console()
+err_console = Console(stderr=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+USER_ERROR_EXIT_CODE = 2
+
+
+def user_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn an :class:`MmmError` raised by a command into one message and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except MmmError as exc:
+            err_console.print(f"[bold red]error:[/] {exc.format()}", highlight=False)
+            raise typer.Exit(USER_ERROR_EXIT_CODE) from None
+
+    return wrapper

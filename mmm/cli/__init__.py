@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from mmm.cli import attribute, lift
+
 app = typer.Typer(
     name="mmm",
     help="Bayesian marketing mix modeling: fit, plan, report, attribute.",
@@ -11,6 +13,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.command("attribute")(attribute.attribute_command)
+app.command("lift")(lift.lift_command)
 
 
 def main() -> None:

@@ -1,0 +1,383 @@
+"""Read attribution input and build journeys: aggregated path tables and event logs (DuckDB).
+
+Two inputs are accepted:
+
+* an **aggregated path table**, one row per distinct path, with the columns ``path``
+  (``"search > email > display"``), ``conversions`` and, optionally, ``value`` and ``nulls``
+  (journeys on that path that did not convert);
+* an **event log** (CSV or Parquet) with the fixed columns ``user_id``, ``timestamp``,
+  ``channel``, ``conversion`` and ``value``. It is turned into paths inside DuckDB (window
+  functions and ``string_agg``), so ten million events never become ten million Python objects.
+
+Both end as a :class:`PathData`: the aggregated table plus, for an event log, the SQL of the
+journey touches so that time decay can use real touch timestamps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from mmm.errors import DataError, MmmError
+
+SEP = " > "
+EVENT_COLUMNS = ("user_id", "timestamp", "channel", "conversion", "value")
+PATH_COLUMNS = ("path", "conversions", "value", "nulls")
+
+
+@dataclass(frozen=True)
+class Touches:
+    """Touch-level arrays of the distinct paths, sorted by path then position.
+
+    Attributes
+    ----------
+    path_id : numpy.ndarray
+        Index into the path table of each touch.
+    position : numpy.ndarray
+        0-based position of the touch in its path.
+    channel : numpy.ndarray
+        Integer code of the touch's channel (index into ``channels``).
+    length : numpy.ndarray
+        Number of touches of each path (one entry per path).
+    channels : list of str
+        Channel names, sorted.
+    """
+
+    path_id: np.ndarray
+    position: np.ndarray
+    channel: np.ndarray
+    length: np.ndarray
+    channels: list[str]
+
+
+@dataclass
+class PathData:
+    """Aggregated journeys ready for attribution.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per distinct path: ``path``, ``conversions``, ``value``, ``nulls``.
+    source : str
+        Where the data came from (for messages).
+    touches_sql : str, optional
+        For event logs: a DuckDB query of the converted journeys' touches with columns
+        ``journey``, ``channel``, ``age_days`` (time before the conversion) and ``value``.
+    """
+
+    table: pd.DataFrame
+    source: str = "<paths>"
+    touches_sql: str | None = None
+    connection: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
+    _touches: Touches | None = field(default=None, repr=False)
+
+    @property
+    def total_conversions(self) -> float:
+        """Total conversions over all paths."""
+        return float(self.table["conversions"].sum())
+
+    @property
+    def total_value(self) -> float:
+        """Total conversion value over all paths."""
+        return float(self.table["value"].sum())
+
+    def touches(self) -> Touches:
+        """Return the touch-level arrays (split in DuckDB, cached)."""
+        if self._touches is None:
+            self._touches = split_paths(self.table, self.source)
+        return self._touches
+
+    def channels(self) -> list[str]:
+        """Return the sorted channel names."""
+        return self.touches().channels
+
+
+def _read_table(source: str | Path, con: duckdb.DuckDBPyConnection) -> str:
+    """Return a DuckDB table expression reading a CSV or Parquet file."""
+    path = Path(source)
+    if not path.exists():
+        raise MmmError("file not found", source=str(source))
+    quoted = str(path).replace("'", "''")
+    if path.suffix.lower() in {".parquet", ".pq"}:
+        return f"read_parquet('{quoted}')"
+    if path.suffix.lower() in {".csv", ".txt", ".gz"}:
+        return f"read_csv('{quoted}', header=true)"
+    raise MmmError("expected a .csv or .parquet file", source=str(source))
+
+
+def _columns(con: duckdb.DuckDBPyConnection, relation: str, source: str) -> list[str]:
+    try:
+        return [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
+    except duckdb.Error as exc:
+        raise MmmError(f"cannot read the file: {exc}", source=source) from None
+
+
+def is_event_log(source: str | Path) -> bool:
+    """Return True when the file has the event-log columns, False for a path table."""
+    con = duckdb.connect()
+    cols = _columns(con, _read_table(source, con), str(source))
+    return "path" not in cols and {"user_id", "channel"} <= set(cols)
+
+
+def read_input(source: str | Path, **event_options: object) -> PathData:
+    """Read either an aggregated path table or an event log, telling them apart by columns.
+
+    Parameters
+    ----------
+    source : str or Path
+        CSV or Parquet file.
+    **event_options
+        Passed to :func:`paths_from_events` when the file is an event log.
+
+    Returns
+    -------
+    PathData
+    """
+    if is_event_log(source):
+        return paths_from_events(source, **event_options)  # type: ignore[arg-type]
+    return read_paths(source)
+
+
+def read_paths(source: str | Path | pd.DataFrame) -> PathData:
+    """Read and validate an aggregated path table.
+
+    Parameters
+    ----------
+    source : str, Path or pandas.DataFrame
+        A CSV/Parquet file or a data frame with ``path`` and ``conversions`` and optionally
+        ``value`` and ``nulls``.
+
+    Returns
+    -------
+    PathData
+
+    Raises
+    ------
+    MmmError
+        On a missing column, an empty path or a negative / missing count.
+    """
+    if isinstance(source, pd.DataFrame):
+        frame, name = source.copy(), "<paths>"
+    else:
+        name = str(source)
+        con = duckdb.connect()
+        frame = con.execute(f"SELECT * FROM {_read_table(source, con)}").df()
+    return validate_paths(frame, name)
+
+
+def validate_paths(frame: pd.DataFrame, source: str = "<paths>") -> PathData:
+    """Check an aggregated path table and return it as :class:`PathData`."""
+    for column in ("path", "conversions"):
+        if column not in frame.columns:
+            raise DataError(
+                f"missing column '{column}' (an aggregated path table needs 'path' and "
+                f"'conversions'; columns found: {', '.join(map(str, frame.columns))})",
+                source=source,
+                key=column,
+            )
+    out = pd.DataFrame({"path": frame["path"].astype("string")})
+    if out["path"].isna().any():
+        raise DataError("empty path", source=source, key="path", row=_first(out["path"].isna()))
+    for column in ("conversions", "value", "nulls"):
+        if column not in frame.columns:
+            out[column] = 0.0
+            continue
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = values.isna() | (values < 0)
+        if bad.any():
+            row = _first(bad)
+            raw = frame[column].iloc[row - 2]
+            raise DataError(
+                f"expected a non-negative number, got {raw!r}", source=source, key=column, row=row
+            )
+        out[column] = values.astype("float64")
+    if "value" not in frame.columns:
+        out["value"] = 0.0
+    tokens = out["path"].str.split(">")
+    blank = tokens.map(lambda parts: any(not p.strip() for p in parts))
+    if blank.any():
+        raise DataError(
+            "empty channel name in path (two separators in a row, or a leading/trailing '>')",
+            source=source,
+            key="path",
+            row=_first(blank),
+        )
+    out["path"] = tokens.map(lambda parts: SEP.join(p.strip() for p in parts)).astype("string")
+    out = out.groupby("path", as_index=False, sort=True)[["conversions", "value", "nulls"]].sum()
+    out = out[(out["conversions"] + out["nulls"]) > 0].reset_index(drop=True)
+    if out.empty:
+        raise DataError("no journeys: every path has zero conversions and nulls", source=source)
+    return PathData(table=out, source=source)
+
+
+def _first(mask: pd.Series) -> int:
+    """1-based spreadsheet row (header = row 1) of the first True in a mask."""
+    return int(np.flatnonzero(mask.to_numpy(dtype=bool))[0]) + 2
+
+
+def split_paths(table: pd.DataFrame, source: str = "<paths>") -> Touches:
+    """Split the ``path`` strings into touch-level integer arrays inside DuckDB."""
+    con = duckdb.connect()
+    frame = pd.DataFrame({"pid": np.arange(len(table)), "path": table["path"].astype(str)})
+    con.register("paths_in", frame)
+    rows = con.execute(
+        """
+        WITH t AS (
+            SELECT pid, generate_subscripts(s, 1) - 1 AS pos, trim(unnest(s)) AS ch
+            FROM (SELECT pid, string_split(path, '>') AS s FROM paths_in)
+        )
+        SELECT pid, pos, dense_rank() OVER (ORDER BY ch) - 1 AS code, ch
+        FROM t ORDER BY pid, pos
+        """
+    ).fetchnumpy()
+    channels = con.execute(
+        "SELECT DISTINCT trim(unnest(string_split(path, '>'))) AS ch FROM paths_in ORDER BY ch"
+    ).fetchnumpy()["ch"]
+    path_id = np.asarray(rows["pid"], dtype=np.int64)
+    length = np.bincount(path_id, minlength=len(table)).astype(np.int64)
+    if (length == 0).any():
+        raise DataError("empty path", source=source, key="path")
+    return Touches(
+        path_id=path_id,
+        position=np.asarray(rows["pos"], dtype=np.int64),
+        channel=np.asarray(rows["code"], dtype=np.int64),
+        length=length,
+        channels=[str(c) for c in channels],
+    )
+
+
+def _journeys_sql(relation: str, lookback_days: float, collapse_repeats: bool) -> str:
+    """SQL of journey touches: one row per kept touch, with journey id and end."""
+    collapse = "AND (prev_channel IS NULL OR channel <> prev_channel)" if collapse_repeats else ""
+    return f"""
+    ev AS (
+        SELECT CAST(user_id AS VARCHAR) AS user_id, CAST("timestamp" AS TIMESTAMP) AS ts,
+               NULLIF(trim(CAST(channel AS VARCHAR)), '') AS channel,
+               coalesce(CAST(conversion AS BOOLEAN), false) AS conv,
+               coalesce(CAST(value AS DOUBLE), 0.0) AS value,
+               row_number() OVER () AS rn
+        FROM {relation}
+    ),
+    numbered AS (
+        SELECT *, coalesce(sum(CAST(conv AS INTEGER)) OVER (
+                   PARTITION BY user_id ORDER BY ts, conv, rn
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS jn
+        FROM ev
+    ),
+    bounds AS (
+        SELECT *, max(ts) OVER (PARTITION BY user_id, jn) AS end_ts,
+               bool_or(conv) OVER (PARTITION BY user_id, jn) AS converted,
+               sum(CASE WHEN conv THEN value ELSE 0 END) OVER (PARTITION BY user_id, jn) AS jvalue
+        FROM numbered
+    ),
+    kept AS (
+        SELECT *, lag(channel) OVER (PARTITION BY user_id, jn ORDER BY ts, conv, rn)
+                  AS prev_channel
+        FROM bounds
+        WHERE channel IS NOT NULL
+          AND ts >= end_ts - to_microseconds(CAST({lookback_days} * 86400e6 AS BIGINT))
+    ),
+    touches AS (
+        SELECT user_id, jn, ts, channel, conv, rn, end_ts, converted, jvalue FROM kept
+        WHERE true {collapse}
+    )"""
+
+
+def _check_events(con: duckdb.DuckDBPyConnection, relation: str, source: str) -> None:
+    """Validate the event log's columns and values; raise on the first bad row."""
+    cols = _columns(con, relation, source)
+    for column in EVENT_COLUMNS:
+        if column == "value" and column not in cols:
+            continue
+        if column not in cols:
+            raise DataError(
+                f"missing column '{column}' (an event log needs {', '.join(EVENT_COLUMNS)}; "
+                f"columns found: {', '.join(cols)})",
+                source=source,
+                key=column,
+            )
+    checks = [
+        ("user_id", "user_id IS NULL", "missing user id"),
+        ("timestamp", 'TRY_CAST("timestamp" AS TIMESTAMP) IS NULL', "not a valid timestamp"),
+        ("conversion", "TRY_CAST(conversion AS BOOLEAN) IS NULL", "expected true/false"),
+        ("value", "TRY_CAST(value AS DOUBLE) < 0", "negative value"),
+        ("channel", "contains(CAST(channel AS VARCHAR), '>')", "channel name contains '>'"),
+    ]
+    for column, condition, message in checks:
+        hit = con.execute(
+            f"SELECT rn FROM (SELECT *, row_number() OVER () AS rn FROM {relation}) "
+            f"WHERE {condition} ORDER BY rn LIMIT 1"
+        ).fetchone()
+        if hit is not None:
+            raise DataError(message, source=source, key=column, row=int(hit[0]) + 1)
+
+
+def paths_from_events(
+    source: str | Path | pd.DataFrame,
+    *,
+    lookback_days: float = 30.0,
+    collapse_repeats: bool = False,
+) -> PathData:
+    """Build aggregated paths from an event log with DuckDB.
+
+    Each row is a touch on its ``channel`` at ``timestamp``. A row with ``conversion`` true
+    ends the user's current journey (the row itself is the journey's last touch when it has a
+    channel) and its ``value`` is the conversion's value; the next row starts a new journey.
+    Touches older than ``lookback_days`` before the journey's end (its conversion, or its last
+    touch for a journey that never converted) are dropped. Journeys that never convert count as
+    ``nulls`` of their path.
+
+    Parameters
+    ----------
+    source : str, Path or pandas.DataFrame
+        CSV or Parquet file (or a data frame) with the columns ``user_id``, ``timestamp``,
+        ``channel``, ``conversion`` and ``value``.
+    lookback_days : float, default 30
+        Touches further back than this before the journey's end are ignored.
+    collapse_repeats : bool, default False
+        Merge consecutive touches on the same channel into one.
+
+    Returns
+    -------
+    PathData
+        With ``touches_sql`` set so that time decay can use the real touch times.
+    """
+    if lookback_days <= 0:
+        raise MmmError(f"lookback_days must be positive, got {lookback_days}", key="lookback")
+    con = duckdb.connect()
+    if isinstance(source, pd.DataFrame):
+        con.register("events_in", source)
+        relation, name = "events_in", "<events>"
+    else:
+        relation, name = _read_table(source, con), str(source)
+    _check_events(con, relation, name)
+    if "value" not in _columns(con, relation, name):
+        relation = f"(SELECT *, 0.0 AS value FROM {relation})"
+    ctes = _journeys_sql(relation, lookback_days, collapse_repeats)
+    table = con.execute(
+        f"""
+        WITH {ctes},
+        journeys AS (
+            SELECT string_agg(channel, '{SEP}' ORDER BY ts, conv, rn) AS path,
+                   any_value(converted) AS converted, any_value(jvalue) AS jvalue
+            FROM touches GROUP BY user_id, jn
+        )
+        SELECT path, sum(CAST(converted AS DOUBLE)) AS conversions,
+               sum(CASE WHEN converted THEN jvalue ELSE 0 END) AS value,
+               sum(CAST(NOT converted AS DOUBLE)) AS nulls
+        FROM journeys GROUP BY path ORDER BY path
+        """
+    ).df()
+    if table.empty:
+        raise DataError("no journeys with a channel touch in the event log", source=name)
+    table["path"] = table["path"].astype("string")
+    touches_sql = f"""
+        WITH {ctes}
+        SELECT user_id || '#' || CAST(jn AS VARCHAR) AS journey, channel,
+               epoch(end_ts - ts) / 86400.0 AS age_days, jvalue AS value
+        FROM touches WHERE converted"""
+    return PathData(table=table, source=name, touches_sql=touches_sql, connection=con)

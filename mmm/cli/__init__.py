@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from mmm.cli import attribute, lift
+from mmm.cli import funnel
+from mmm.cli import ga4
 
 app = typer.Typer(
     name="mmm",
@@ -15,6 +17,8 @@ app = typer.Typer(
 )
 app.command("attribute")(attribute.attribute_command)
 app.command("lift")(lift.lift_command)
+app.command("funnel")(funnel.funnel_command)
+app.command("ga4")(ga4.ga4_command)
 
 
 def main() -> None:

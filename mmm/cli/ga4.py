@@ -30,6 +30,9 @@ def ga4_command(
     ] = None,
     channel_rules: Annotated[Path | None, typer.Option(help="Channel rules YAML.")] = None,
     drop_direct: Annotated[bool, typer.Option(help="Leave out Direct touches.")] = False,
+    conversion_channel: Annotated[
+        bool, typer.Option(help="Give conversion rows their session's channel (default: empty).")
+    ] = False,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print machine-readable JSON.")
     ] = False,

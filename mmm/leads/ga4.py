@@ -13,10 +13,12 @@ session's first event, whose channel comes from, in order: the session's ``sourc
 ``medium`` / ``campaign`` event parameters; ``collected_traffic_source`` manual fields; UTM tags
 (or a ``gclid``) of the session's first ``page_location``; for a user's first session only,
 the user-level ``traffic_source``; otherwise Direct. One conversion row per conversion event,
-carrying its session's channel and the event's ``value`` parameter (``event_value_in_usd``
-when there is none). Events without a ``user_pseudo_id`` (consent-mode pings) are dropped and
-counted. Everything runs in DuckDB; only the distinct (source, medium, campaign) triples pass
-through Python to be classified by :func:`mmm.leads.channels.classify`.
+with an empty channel (``mmm attribute`` reads a conversion row that has a channel as one more
+touch; ``conversion_channel=True`` gives it its session's channel instead) and the event's
+``value`` parameter (``event_value_in_usd`` when there is none). Events without a
+``user_pseudo_id`` (consent-mode pings) are dropped and counted. Everything runs in DuckDB;
+only the distinct (source, medium, campaign) triples pass through Python to be classified
+by :func:`mmm.leads.channels.classify`.
 """
 
 from __future__ import annotations
@@ -117,6 +119,7 @@ def _build(
     conversions: Sequence[str],
     rules,
     drop_direct: bool,
+    conversion_channel: bool = False,
 ) -> dict:
     """Create the table ``event_log`` in ``con``; return counts."""
     names = _source_view(con, path)
@@ -195,7 +198,8 @@ def _build(
             SELECT user_id, start AS timestamp, channel, false AS conversion, 0.0::DOUBLE AS value
             FROM sc c {direct}
             UNION ALL
-            SELECT e.user_id, e.ts, sc.channel, true, coalesce(e.value, 0.0)::DOUBLE
+            SELECT e.user_id, e.ts, {"sc.channel" if conversion_channel else "''"}, true,
+                   coalesce(e.value, 0.0)::DOUBLE
             FROM ev e JOIN sc USING (user_id, sid) WHERE e.event_name IN ({conv})
         ) ORDER BY user_id, timestamp, conversion
         """
@@ -222,6 +226,7 @@ def ga4_event_log(
     conversions: Sequence[str] = DEFAULT_CONVERSIONS,
     rules: tuple[Rule, ...] | None = None,
     drop_direct: bool = False,
+    conversion_channel: bool = False,
 ) -> pd.DataFrame:
     """Read a GA4 export and return the attribution event log.
 
@@ -235,6 +240,8 @@ def ga4_event_log(
         Channel rules (default: the GA4-like grouping).
     drop_direct : bool
         Leave out Direct touch rows (conversions are kept).
+    conversion_channel : bool
+        Give conversion rows their session's channel (default: empty channel).
 
     Returns
     -------
@@ -244,7 +251,7 @@ def ga4_event_log(
     """
     con = duckdb.connect()
     try:
-        stats = _build(con, path, conversions, rules, drop_direct)
+        stats = _build(con, path, conversions, rules, drop_direct, conversion_channel)
         df = con.execute("SELECT * FROM event_log").df()
     finally:
         con.close()
@@ -261,6 +268,7 @@ def write_event_log(
     conversions: Sequence[str] = DEFAULT_CONVERSIONS,
     rules: tuple[Rule, ...] | None = None,
     drop_direct: bool = False,
+    conversion_channel: bool = False,
 ) -> dict:
     """Convert a GA4 export straight to an event-log file (Parquet, or CSV by extension).
 
@@ -277,7 +285,7 @@ def write_event_log(
     tmp = out.with_name(out.name + ".tmp")
     con = duckdb.connect()
     try:
-        stats = _build(con, path, conversions, rules, drop_direct)
+        stats = _build(con, path, conversions, rules, drop_direct, conversion_channel)
         target = str(tmp).replace("'", "''")
         con.execute(
             f"COPY event_log TO '{target}' (FORMAT {fmt}{', HEADER' if fmt == 'csv' else ''})"

@@ -297,3 +297,41 @@ def cohort_table(
             }
         )
     return pd.DataFrame(rows)
+
+
+def recent_cohort_rate(
+    entered: pd.Series,
+    reached: pd.Series,
+    as_of: pd.Timestamp,
+    *,
+    days: float = 60.0,
+    horizon: float = 180.0,
+    level: float = 0.9,
+) -> dict:
+    """Naive and completion-adjusted rate of the leads that entered in the last ``days``.
+
+    The delay distribution comes from a Kaplan-Meier fit on all leads (see
+    :func:`completion_adjusted_rate`); this is the case the naive rate gets most wrong.
+
+    Returns
+    -------
+    dict
+        ``entered``, ``converted``, ``naive``, ``adjusted``, ``lower``, ``upper``, ``maturity``.
+    """
+    dur, done = transition(entered, reached, as_of)
+    cdf = delay_cdf_from_km(kaplan_meier(dur, done), horizon)
+    a = entered.to_numpy("datetime64[us]")
+    as_of64 = np.datetime64(pd.Timestamp(as_of).to_datetime64(), "us")
+    a = a[~np.isnat(a) & (a <= as_of64)]
+    age = (as_of64 - a) / DAY
+    m = age < days
+    p, lo, hi = completion_adjusted_rate(age[m], done[m], cdf, level)
+    return {
+        "entered": int(m.sum()),
+        "converted": int(done[m].sum()),
+        "naive": float(done[m].mean()) if m.any() else float("nan"),
+        "adjusted": p,
+        "lower": lo,
+        "upper": hi,
+        "maturity": float(cdf(age[m]).mean()) if m.any() else float("nan"),
+    }

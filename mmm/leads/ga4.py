@@ -281,6 +281,8 @@ def write_event_log(
         The counts of :func:`ga4_event_log` plus ``output``.
     """
     out = Path(out)
+    if not out.parent.is_dir():
+        raise DataError("the output folder does not exist", source=str(out))
     fmt = "csv" if out.suffix.lower() == ".csv" else "parquet"
     tmp = out.with_name(out.name + ".tmp")
     con = duckdb.connect()

@@ -1,0 +1,362 @@
+"""Adstock and saturation math, written once for numpy and pytensor alike.
+
+Every function takes an array namespace ``xp`` (``numpy`` or ``pytensor.tensor``); the model
+builds its graph with ``pytensor.tensor`` and analysis / the optimizer evaluate the very same
+code on posterior draws with ``numpy``. Parameters broadcast over leading dimensions (e.g. draws).
+
+Conventions (see ``docs/model.md``):
+
+* Adstock weights are normalized to sum to one over ``max_lag`` lags, so adstock moves spend in
+  time without changing its total.
+* Saturation maps scaled spend (spend / mean spend of the channel) to ``[0, 1)``; the channel's
+  coefficient ``beta`` is its maximum effect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+#: A prior as ``(pymc distribution name, keyword arguments)``.
+PriorTuple = tuple[str, dict[str, float]]
+
+_TINY = 1e-12
+
+
+# --------------------------------------------------------------------------------------------
+# Adstock weights: each returns unnormalized weights of shape (..., M, L) for lags 0..L-1.
+# --------------------------------------------------------------------------------------------
+def geometric_weights(lags: Any, alpha: Any, xp: ModuleType = np) -> Any:
+    """Geometric decay ``alpha ** l``.
+
+    Parameters
+    ----------
+    lags : array (L,)
+        Lag numbers ``0..L-1``.
+    alpha : array (..., M)
+        Retention rate per period in (0, 1).
+    xp : module
+        ``numpy`` or ``pytensor.tensor``.
+
+    Returns
+    -------
+    array (..., M, L)
+    """
+    return xp.power(alpha[..., None], lags)
+
+
+def delayed_weights(lags: Any, alpha: Any, theta: Any, xp: ModuleType = np) -> Any:
+    """Delayed geometric decay ``alpha ** ((l - theta) ** 2)`` peaking at lag ``theta``.
+
+    Parameters
+    ----------
+    lags : array (L,)
+    alpha : array (..., M)
+        Retention rate in (0, 1).
+    theta : array (..., M)
+        Lag of the peak effect (>= 0).
+    xp : module
+
+    Returns
+    -------
+    array (..., M, L)
+    """
+    return xp.power(alpha[..., None], (lags - theta[..., None]) ** 2)
+
+
+def weibull_weights(lags: Any, shape: Any, scale: Any, xp: ModuleType = np) -> Any:
+    """Weibull probability density at lags ``1..L`` (the lag-``l`` weight uses ``l + 1``).
+
+    Parameters
+    ----------
+    lags : array (L,)
+    shape : array (..., M)
+        Weibull shape k > 0 (k > 1 gives a delayed peak).
+    scale : array (..., M)
+        Weibull scale in periods (> 0).
+    xp : module
+
+    Returns
+    -------
+    array (..., M, L)
+    """
+    z = (lags + 1.0) / scale[..., None]
+    k = shape[..., None]
+    return xp.exp((k - 1.0) * xp.log(z) - xp.power(z, k)) * k / scale[..., None]
+
+
+# --------------------------------------------------------------------------------------------
+# Saturation curves: each maps x >= 0 (scaled spend) to [0, 1).
+# --------------------------------------------------------------------------------------------
+def logistic_saturation(x: Any, lam: Any, xp: ModuleType = np) -> Any:
+    """Logistic saturation ``(1 - exp(-lam x)) / (1 + exp(-lam x)) = tanh(lam x / 2)``.
+
+    Parameters
+    ----------
+    x : array
+        Scaled spend, >= 0.
+    lam : array
+        Steepness (> 0), broadcast against ``x``.
+    xp : module
+
+    Returns
+    -------
+    array, same shape as the broadcast of ``x`` and ``lam``
+    """
+    return xp.tanh(lam * x / 2.0)
+
+
+def hill_saturation(x: Any, k: Any, s: Any, xp: ModuleType = np) -> Any:
+    """Hill saturation ``x**s / (x**s + k**s)``, computed stably as a sigmoid in ``log x``.
+
+    Parameters
+    ----------
+    x : array
+        Scaled spend, >= 0.
+    k : array
+        Half-saturation point (> 0): the spend at which half of the maximum effect is reached.
+    s : array
+        Slope (> 0); s > 1 gives an S-shaped curve.
+    xp : module
+
+    Returns
+    -------
+    array
+    """
+    z = s * (xp.log(xp.maximum(x, _TINY)) - xp.log(k))
+    return 0.5 * (1.0 + xp.tanh(z / 2.0))
+
+
+def michaelis_menten_saturation(x: Any, k: Any, xp: ModuleType = np) -> Any:
+    """Michaelis-Menten saturation ``x / (k + x)``.
+
+    Parameters
+    ----------
+    x : array
+        Scaled spend, >= 0.
+    k : array
+        Half-saturation point (> 0).
+    xp : module
+
+    Returns
+    -------
+    array
+    """
+    return x / (k + x)
+
+
+# --------------------------------------------------------------------------------------------
+# Components: function + parameter names + default priors (in scaled units).
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Component:
+    """A named transform with its parameters and their default priors."""
+
+    name: str
+    function: Any
+    default_priors: dict[str, PriorTuple]
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        """Parameter names, in the order the function takes them."""
+        return tuple(self.default_priors)
+
+
+ADSTOCKS: dict[str, Component] = {
+    "geometric": Component(
+        "geometric", geometric_weights, {"alpha": ("Beta", {"alpha": 2.0, "beta": 2.0})}
+    ),
+    "delayed": Component(
+        "delayed",
+        delayed_weights,
+        {
+            "alpha": ("Beta", {"alpha": 2.0, "beta": 2.0}),
+            "theta": ("Gamma", {"alpha": 2.0, "beta": 1.0}),
+        },
+    ),
+    "weibull": Component(
+        "weibull",
+        weibull_weights,
+        {
+            "shape": ("Gamma", {"alpha": 3.0, "beta": 2.0}),
+            "scale": ("Gamma", {"alpha": 3.0, "beta": 1.0}),
+        },
+    ),
+}
+
+SATURATIONS: dict[str, Component] = {
+    "logistic": Component(
+        "logistic", logistic_saturation, {"lam": ("Gamma", {"alpha": 3.0, "beta": 2.0})}
+    ),
+    "hill": Component(
+        "hill",
+        hill_saturation,
+        {
+            "k": ("Gamma", {"alpha": 3.0, "beta": 3.0}),
+            "s": ("Gamma", {"alpha": 3.0, "beta": 2.0}),
+        },
+    ),
+    "michaelis_menten": Component(
+        "michaelis_menten",
+        michaelis_menten_saturation,
+        {"k": ("Gamma", {"alpha": 3.0, "beta": 3.0})},
+    ),
+}
+
+
+def lag_matrix(x: np.ndarray, max_lag: int, history: np.ndarray | None = None) -> np.ndarray:
+    """Stack lagged copies of spend: ``out[t, m, l] = x[t - l, m]``.
+
+    Parameters
+    ----------
+    x : ndarray (T, M)
+        Spend per period and channel.
+    max_lag : int
+        Number of lags L (lag 0 included).
+    history : ndarray (H, M), optional
+        Spend of the periods just before ``x`` (for carry-over into the first periods);
+        zeros when omitted.
+
+    Returns
+    -------
+    ndarray (T, M, L)
+    """
+    x = np.asarray(x, dtype=float)
+    n_periods, n_channels = x.shape
+    if history is None:
+        history = np.zeros((0, n_channels))
+    padded = np.concatenate([np.zeros((max_lag, n_channels)), history, x])[-(n_periods + max_lag) :]
+    out = np.empty((n_periods, n_channels, max_lag))
+    for lag in range(max_lag):
+        out[:, :, lag] = padded[max_lag - lag : max_lag - lag + n_periods]
+    return out
+
+
+@dataclass(frozen=True)
+class ChannelPlan:
+    """How each channel is transformed; evaluates the whole (T, M) response for either backend.
+
+    Parameters
+    ----------
+    channels : tuple of str
+        Channel names in model order.
+    adstock : tuple of str
+        Adstock type per channel (keys of :data:`ADSTOCKS`).
+    max_lag : tuple of int
+        Adstock length per channel.
+    saturation : tuple of str
+        Saturation type per channel (keys of :data:`SATURATIONS`).
+    adstock_first : bool
+        Apply adstock before saturation (default) or after.
+    """
+
+    channels: tuple[str, ...]
+    adstock: tuple[str, ...]
+    max_lag: tuple[int, ...]
+    saturation: tuple[str, ...]
+    adstock_first: bool = True
+
+    @property
+    def n_lags(self) -> int:
+        """Longest adstock among channels (the lag axis length)."""
+        return max(self.max_lag)
+
+    def members(self, kind: str, name: str) -> list[int]:
+        """Indices of channels using transform ``name`` of ``kind`` ('adstock'/'saturation')."""
+        types = self.adstock if kind == "adstock" else self.saturation
+        return [i for i, t in enumerate(types) if t == name]
+
+    def groups(self, kind: str) -> list[str]:
+        """Transform names of ``kind`` in use, in first-use order."""
+        types = self.adstock if kind == "adstock" else self.saturation
+        return list(dict.fromkeys(types))
+
+    @staticmethod
+    def param_name(transform: str, param: str) -> str:
+        """Model variable holding ``param`` of ``transform``, e.g. 'geometric_alpha'."""
+        return f"{transform}_{param}"
+
+    @staticmethod
+    def dim_name(transform: str) -> str:
+        """Dimension over the channels that use ``transform`` (e.g. 'geometric_channel')."""
+        return f"{transform}_channel"
+
+    def _order(self, kind: str) -> tuple[list[int], np.ndarray]:
+        """Concatenation order of the groups and the permutation back to channel order."""
+        concat = [i for g in self.groups(kind) for i in self.members(kind, g)]
+        return concat, np.argsort(concat)
+
+    def weights(self, params: dict[str, Any], xp: ModuleType = np) -> Any:
+        """Normalized adstock weights, shape (..., M, L); zero beyond each channel's max_lag."""
+        lags = np.arange(self.n_lags, dtype=float)
+        blocks = []
+        for name in self.groups("adstock"):
+            comp = ADSTOCKS[name]
+            idx = self.members("adstock", name)
+            raw = comp.function(
+                lags, *(params[self.param_name(name, p)] for p in comp.params), xp=xp
+            )
+            mask = np.array([[lag < self.max_lag[i] for lag in range(self.n_lags)] for i in idx])
+            raw = raw * mask
+            blocks.append(raw / xp.sum(raw, axis=-1, keepdims=True))
+        _, back = self._order("adstock")
+        stacked = blocks[0] if len(blocks) == 1 else xp.concatenate(blocks, axis=-2)
+        return stacked[..., back, :]
+
+    def saturate(self, x: Any, params: dict[str, Any], xp: ModuleType = np) -> Any:
+        """Apply each channel's saturation to ``x``.
+
+        ``x`` is (..., T, M), or the lag tensor (..., T, M, L) when saturation comes first;
+        the channel axis is then -2.
+        """
+        blocks = []
+        for name in self.groups("saturation"):
+            comp = SATURATIONS[name]
+            idx = self.members("saturation", name)
+            values = [params[self.param_name(name, p)] for p in comp.params]
+            blocks.append((idx, comp, values))
+        lagged = getattr(x, "ndim", 0) >= 3 and not self.adstock_first
+        out = []
+        for idx, comp, values in blocks:
+            if lagged:
+                part = x[..., idx, :]
+                vals = [v[..., None, :, None] for v in values]
+            else:
+                part = x[..., idx]
+                vals = [v[..., None, :] for v in values]
+            out.append(comp.function(part, *vals, xp=xp))
+        _, back = self._order("saturation")
+        axis = -2 if lagged else -1
+        stacked = out[0] if len(out) == 1 else xp.concatenate(out, axis=axis)
+        return stacked[..., back, :] if lagged else stacked[..., back]
+
+    def response(self, lagged_x: Any, params: dict[str, Any], xp: ModuleType = np) -> Any:
+        """Saturated, adstocked response per period and channel, shape (..., T, M), in [0, 1).
+
+        Parameters
+        ----------
+        lagged_x : array (T, M, L)
+            Output of :func:`lag_matrix` on scaled spend.
+        params : dict of str -> array (..., M_g)
+            Transform parameters keyed by :meth:`param_name`.
+        xp : module
+            ``numpy`` (leading draw dimensions allowed) or ``pytensor.tensor``.
+        """
+        w = self.weights(params, xp=xp)
+        if self.adstock_first:
+            adstocked = _convolve(lagged_x, w, xp)
+            return self.saturate(adstocked, params, xp=xp)
+        saturated = self.saturate(lagged_x, params, xp=xp)
+        if getattr(saturated, "ndim", 3) > 3:  # numpy with draws: (..., T, M, L)
+            return np.einsum("...tml,...ml->...tm", saturated, w)
+        return _convolve(saturated, w, xp)
+
+
+def _convolve(lagged_x: Any, weights: Any, xp: ModuleType) -> Any:
+    """Weighted sum over the lag axis: (T, M, L) x (..., M, L) -> (..., T, M)."""
+    if xp is np:
+        return np.einsum("tml,...ml->...tm", lagged_x, weights)
+    return xp.einsum("tml,ml->tm", lagged_x, weights)

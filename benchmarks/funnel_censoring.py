@@ -8,7 +8,7 @@ For each seed, simulates a year of CRM leads (``mmm.leads.simulate.simulate_crm`
 the end of the year so recent cohorts are right-censored) and prints, per funnel step and
 averaged over seeds: the true rate; on all leads the naive rate and the Kaplan-Meier rate; on
 the leads that entered the step in the last ``--recent-days`` days the naive rate and the
-completion-adjusted rate; and how often the 90% interval of the Kaplan-Meier rate per channel
+completion-adjusted rate (and how often its 90% interval covers the truth); and how often the 90% interval of the Kaplan-Meier rate per channel
 and step contains the truth.
 """
 
@@ -45,7 +45,8 @@ def main() -> None:
             t = true.loc["overall", step]
             rows.append(
                 {"step": step, "truth": t, "naive_all": r.naive, "km_all": r.rate,
-                 "naive_recent": rec["naive"], "adjusted_recent": rec["adjusted"]}
+                 "naive_recent": rec["naive"], "adjusted_recent": rec["adjusted"],
+                 "recent_interval_covers": float(rec["lower"] <= t <= rec["upper"])}
             )  # fmt: skip
             for ch in truth.channels:
                 sub = leads[leads["first_touch"] == ch]

@@ -107,22 +107,42 @@ def survival_at(curve: pd.DataFrame, t: float | np.ndarray) -> np.ndarray:
     return np.where(idx >= 0, s[np.clip(idx, 0, None)], 1.0)
 
 
-def beta_interval(k: float, n: float, level: float = 0.9, prior: tuple[float, float] = (1, 1)):
-    """Equal-tailed interval of the Beta(prior_a + k, prior_b + n - k) posterior."""
+def beta_interval(
+    k: float,
+    n: float,
+    level: float = 0.9,
+    prior: tuple[float, float] = (1, 1),
+    estimate: float | None = None,
+) -> tuple[float, float]:
+    """Equal-tailed interval of the Beta(prior_a + k, prior_b + n - k) posterior.
+
+    When ``estimate`` (the reported rate) falls outside the equal-tailed interval, which
+    happens at 0 % or 100 %, the one-sided interval of the same mass that contains it is
+    returned instead (``[q, 1]`` or ``[0, q]``).
+    """
     if n <= 0:
         return float("nan"), float("nan")
     a, b = prior[0] + k, prior[1] + max(n - k, 0.0)
     lo, hi = stats.beta.ppf([(1 - level) / 2, (1 + level) / 2], a, b)
+    if estimate is not None and estimate > hi:
+        return float(stats.beta.ppf(1 - level, a, b)), 1.0
+    if estimate is not None and estimate < lo:
+        return 0.0, float(stats.beta.ppf(level, a, b))
     return float(lo), float(hi)
 
 
 def transition(
     entered: pd.Series, reached: pd.Series, as_of: pd.Timestamp
-) -> tuple[np.ndarray, np.ndarray]:
-    """Durations (days) and event flags for the move from one stage to the next.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Durations, event flags and ages (days) for the move from one stage to the next.
 
-    Leads that entered the from-stage on or before ``as_of`` only. Converted leads get the days
-    between the two dates; the others are censored at their age ``as_of - entered``.
+    Only leads that entered the from-stage on or before ``as_of``. Converted leads get the days
+    between the two dates; the others are censored at their age ``as_of - entered``. A to-stage
+    date before the from-stage date (possible for accounts) counts as a conversion on day 0.
+
+    Returns
+    -------
+    (durations, converted, ages) : tuple of ndarray
     """
     a = entered.to_numpy("datetime64[us]")
     b = reached.to_numpy("datetime64[us]")
@@ -131,7 +151,7 @@ def transition(
     a, b = a[inside], b[inside]
     done = ~np.isnat(b) & (b <= as_of64)
     end = np.where(done, b, as_of64)
-    return (end - a) / DAY, done
+    return np.maximum((end - a) / DAY, 0.0), done, (as_of64 - a) / DAY
 
 
 def conversion_rate(
@@ -167,7 +187,7 @@ def conversion_rate(
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    dur, done = transition(entered, reached, as_of)
+    dur, done, age = transition(entered, reached, as_of)
     n, k = len(dur), int(done.sum())
     naive = k / n if n else float("nan")
     delays = dur[done]
@@ -182,14 +202,14 @@ def conversion_rate(
             else 0.0
         )
         n_eff = rate * (1 - rate) / var if var > 0 else float(n)
-        lo, hi = beta_interval(rate * n_eff, n_eff, level, prior)
+        lo, hi = beta_interval(rate * n_eff, n_eff, level, prior, estimate=rate)
         label = f"kaplan-meier, horizon {horizon:g} d"
     else:
-        mature = dur >= horizon
+        mature = age >= horizon
         n_m = int(mature.sum())
         k_m = int((done & (dur <= horizon) & mature).sum())
         rate = k_m / n_m if n_m else float("nan")
-        lo, hi = beta_interval(k_m, n_m, level, prior)
+        lo, hi = beta_interval(k_m, n_m, level, prior, estimate=rate)
         label = f"mature cohorts only (>= {horizon:g} d old, {n_m} leads)"
     return Rate(n, k, naive, rate, lo, hi, label, float(q[1]), float(q[0]), float(q[2]))
 
@@ -211,8 +231,8 @@ def completion_adjusted_rate(
     delay_cdf : callable
         ``G(days)``, share of eventual conversions that happen within ``days``.
     level : float
-        Interval mass: Beta centred on the estimate with ``k + sum(G(a))`` leads' worth of
-        information (a lead half-way through the delay distribution counts half).
+        Interval mass: Beta centred on the estimate with the effective sample size
+        ``p (1 - p) I(p)`` from the Fisher information ``I`` (``sum(G(a))`` when ``k = 0``).
 
     Returns
     -------
@@ -226,9 +246,15 @@ def completion_adjusted_rate(
     def nll(p: float) -> float:
         return -(k * np.log(p) + np.sum(np.log1p(-p * g)))
 
-    p = float(optimize.minimize_scalar(nll, bounds=(1e-9, 1 - 1e-9), method="bounded").x)
-    n_eff = k + g.sum()  # leads' worth of information: a lead of maturity g counts g
-    lo, hi = beta_interval(p * n_eff, n_eff, level)
+    res = optimize.minimize_scalar(
+        nll, bounds=(1e-9, 1 - 1e-9), method="bounded", options={"xatol": 1e-10}
+    )
+    p = float(res.x)
+    # Fisher information at the estimate, as a Beta's effective sample size p(1-p)I(p);
+    # with no conversion yet (p at 0) each lead counts its maturity g instead
+    info = k / p**2 + np.sum(g**2 / (1 - p * g) ** 2)
+    n_eff = p * (1 - p) * info if k > 0 else g.sum()
+    lo, hi = beta_interval(p * n_eff, n_eff, level, estimate=p)
     return p, lo, hi
 
 
@@ -274,16 +300,15 @@ def cohort_table(
         ``cohort``, ``entered``, ``converted``, ``naive``, ``adjusted``, ``lower``, ``upper``,
         ``maturity`` (share of eventual conversions the cohort has had time to show).
     """
-    dur, done = transition(entered, reached, as_of)
+    dur, done, age = transition(entered, reached, as_of)
     a = entered.to_numpy("datetime64[us]")
     a = a[~np.isnat(a) & (a <= np.datetime64(pd.Timestamp(as_of).to_datetime64(), "us"))]
     cdf = delay_cdf_from_km(kaplan_meier(dur, done), horizon)
     codes, labels = pd.factorize(pd.PeriodIndex(pd.DatetimeIndex(a), freq=freq), sort=True)
-    age = (np.datetime64(pd.Timestamp(as_of).to_datetime64(), "us") - a) / DAY
     rows = []
     for i, cohort in enumerate(labels):
         m = codes == i
-        p, lo, hi = completion_adjusted_rate(np.where(done[m], dur[m], age[m]), done[m], cdf, level)
+        p, lo, hi = completion_adjusted_rate(age[m], done[m], cdf, level)
         rows.append(
             {
                 "cohort": str(cohort),
@@ -318,12 +343,8 @@ def recent_cohort_rate(
     dict
         ``entered``, ``converted``, ``naive``, ``adjusted``, ``lower``, ``upper``, ``maturity``.
     """
-    dur, done = transition(entered, reached, as_of)
+    dur, done, age = transition(entered, reached, as_of)
     cdf = delay_cdf_from_km(kaplan_meier(dur, done), horizon)
-    a = entered.to_numpy("datetime64[us]")
-    as_of64 = np.datetime64(pd.Timestamp(as_of).to_datetime64(), "us")
-    a = a[~np.isnat(a) & (a <= as_of64)]
-    age = (as_of64 - a) / DAY
     m = age < days
     p, lo, hi = completion_adjusted_rate(age[m], done[m], cdf, level)
     return {

@@ -121,3 +121,13 @@ def test_self_reported() -> None:
     assert pd.isna(out.iloc[4])
     assert out.iloc[5] == "Other"
     assert self_reported_channel(answers, {"podcast": "Pod"}, other="?").tolist()[0] == "Pod"
+
+
+def test_example_rules_file_loads() -> None:
+    rules = load_channel_rules(Path(__file__).parents[2] / "configs" / "leads" / "channels.yaml")
+    out = classify(
+        pd.Series(["partner.com", "x", "bing"]),
+        pd.Series(["referral", "booth", "sem"]),
+        rules=rules,
+    )
+    assert out.tolist() == ["Partners", "Events", "Paid Search"]

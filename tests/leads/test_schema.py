@@ -137,3 +137,9 @@ def test_read_csv_and_parquet(tmp_path: Path, small_raw: pd.DataFrame) -> None:
     pd.testing.assert_series_equal(a["won"], b["won"])
     with pytest.raises(DataError, match="file not found"):
         read_leads(tmp_path / "nope.csv")
+
+
+def test_example_mapping_file_loads() -> None:
+    mapping = load_mapping(Path(__file__).parents[2] / "configs" / "leads" / "hubspot_mapping.yaml")
+    assert mapping["lead_id"] == "Record ID"
+    assert mapping["won"] == "Became a Customer Date"

@@ -8,8 +8,11 @@ For each seed, simulates a year of CRM leads (``mmm.leads.simulate.simulate_crm`
 the end of the year so recent cohorts are right-censored) and prints, per funnel step and
 averaged over seeds: the true rate; on all leads the naive rate and the Kaplan-Meier rate; on
 the leads that entered the step in the last ``--recent-days`` days the naive rate and the
-completion-adjusted rate (and how often its 90% interval covers the truth); and how often the 90% interval of the Kaplan-Meier rate per channel
-and step contains the truth.
+completion-adjusted rate (and how often its 90% interval covers the truth); and how often
+the 90% interval of the Kaplan-Meier rate per channel and step contains the truth.
+
+Options: ``--seed`` (first seed; seed + i for the i-th run), ``--seeds``, ``--leads``,
+``--recent-days``.
 """
 
 from __future__ import annotations

@@ -228,6 +228,10 @@ class SamplerConfig(_Strict):
     """MCMC settings; ``nutpie`` is the default and fastest backend."""
 
     backend: Literal["nutpie", "pymc", "numpyro"] = "nutpie"
+    #: nutpie only: compile the log density with numba (fast sampling) or JAX (fast compile).
+    compile_backend: Literal["numba", "jax"] = "numba"
+    #: nutpie only: mass-matrix adaptation; 'low_rank' handles correlated parameters best.
+    adaptation: Literal["low_rank", "diag"] = "low_rank"
     chains: int = Field(2, ge=1, le=64)
     draws: int = Field(1000, ge=10)
     tune: int = Field(1000, ge=10)

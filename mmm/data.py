@@ -191,7 +191,7 @@ def check_dates_sorted(dates: pd.Series, name: str, source: str) -> None:
     bad = np.flatnonzero(steps < 0)
     if bad.size:
         raise DataError(
-            f"dates are not sorted: {dates.iloc[bad[0] + 1].date()} comes after "
+            f"dates are not sorted: {dates.iloc[bad[0] + 1].date()} follows the later date "
             f"{dates.iloc[bad[0]].date()} (sort the file by date)",
             source=source,
             key=name,

@@ -164,13 +164,25 @@ def sample(
     compile_seconds, sample_seconds : float
     """
     stage = on_stage or (lambda _msg: None)
+    if sampler.backend == "numpyro" or (
+        sampler.backend == "nutpie" and sampler.compile_backend == "jax"
+    ):
+        try:
+            import numpyro  # noqa: F401
+        except ImportError:
+            raise MmmError(
+                "this sampler needs JAX and NumPyro: pip install 'mmm[jax]'",
+                key="sampler.backend",
+            ) from None
     cores = max(1, min(sampler.chains, os.cpu_count() or 1))
     if sampler.backend == "nutpie":
         import nutpie
 
-        stage("compiling the model (numba)")
+        stage(f"compiling the model ({sampler.compile_backend})")
         start = time.perf_counter()
-        compiled = nutpie.compile_pymc_model(model)
+        compiled = nutpie.compile_pymc_model(
+            model, backend=sampler.compile_backend, gradient_backend=_gradient(sampler)
+        )
         compiled_at = time.perf_counter()
         stage("sampling")
         idata = nutpie.sample(
@@ -183,18 +195,11 @@ def sample(
             progress_bar=progress,
             save_warmup=False,
             target_accept=sampler.target_accept,
+            adaptation=sampler.adaptation,
         )
         done = time.perf_counter()
         return idata, compiled_at - start, done - compiled_at
 
-    if sampler.backend == "numpyro":
-        try:
-            import numpyro  # noqa: F401
-        except ImportError:
-            raise MmmError(
-                "sampler.backend 'numpyro' needs JAX and NumPyro: pip install 'mmm[jax]'",
-                key="sampler.backend",
-            ) from None
     stage(f"sampling with {sampler.backend}")
     start = time.perf_counter()
     with model, warnings.catch_warnings():
@@ -211,6 +216,10 @@ def sample(
             compute_convergence_checks=False,
         )
     return idata, float("nan"), time.perf_counter() - start
+
+
+def _gradient(sampler: SamplerConfig) -> str:
+    return "jax" if sampler.compile_backend == "jax" else "pytensor"
 
 
 def diagnose(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from mmm.cli import fit, simulate
 from mmm.cli import attribute, lift
 from mmm.cli import funnel
 from mmm.cli import ga4
@@ -19,6 +20,8 @@ app.command("attribute")(attribute.attribute_command)
 app.command("lift")(lift.lift_command)
 app.command("funnel")(funnel.funnel_command)
 app.command("ga4")(ga4.ga4_command)
+app.command("simulate")(simulate.simulate_command)
+app.command("fit")(fit.fit_command)
 
 
 def main() -> None:

@@ -187,15 +187,19 @@ def time_decay(data: PathData, half_life: float = 7.0) -> Attribution:
 def _time_decay_events(data: PathData, half_life: float) -> Attribution:
     con = data.connection
     assert con is not None and data.touches_sql is not None
-    frame = con.execute(
-        f"""
+    frame = (
+        con.sql(
+            f"""
         WITH t AS ({data.touches_sql}),
         w AS (SELECT *, pow(0.5, age_days / {half_life}) AS raw FROM t),
         n AS (SELECT *, raw / sum(raw) OVER (PARTITION BY journey) AS weight FROM w)
         SELECT channel, sum(weight) AS conversions, sum(weight * value) AS value
         FROM n GROUP BY channel
         """
-    ).df()
+        )
+        .to_arrow_table()
+        .to_pandas()
+    )
     channels = data.channels()
     frame = frame.set_index("channel").reindex(channels).fillna(0.0)
     table = channel_table(

@@ -21,6 +21,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from mmm.errors import DataError, MmmError
 
@@ -165,7 +167,7 @@ def read_paths(source: str | Path | pd.DataFrame) -> PathData:
     else:
         name = str(source)
         con = duckdb.connect()
-        frame = con.execute(f"SELECT * FROM {_read_table(source, con)}").df()
+        frame = con.sql(f"SELECT * FROM {_read_table(source, con)}").to_arrow_table().to_pandas()
     return validate_paths(frame, name)
 
 
@@ -179,12 +181,14 @@ def validate_paths(frame: pd.DataFrame, source: str = "<paths>") -> PathData:
                 source=source,
                 key=column,
             )
-    out = pd.DataFrame({"path": frame["path"].astype("string")})
-    if out["path"].isna().any():
-        raise DataError("empty path", source=source, key="path", row=_first(out["path"].isna()))
+    path = frame["path"]
+    missing = path.isna() | (path.astype(str).str.strip() == "")
+    if missing.any():
+        raise DataError("empty path", source=source, key="path", row=_first(missing))
+    numbers = {}
     for column in ("conversions", "value", "nulls"):
         if column not in frame.columns:
-            out[column] = 0.0
+            numbers[column] = np.zeros(len(frame))
             continue
         values = pd.to_numeric(frame[column], errors="coerce")
         bad = values.isna() | (values < 0)
@@ -194,24 +198,44 @@ def validate_paths(frame: pd.DataFrame, source: str = "<paths>") -> PathData:
             raise DataError(
                 f"expected a non-negative number, got {raw!r}", source=source, key=column, row=row
             )
-        out[column] = values.astype("float64")
-    if "value" not in frame.columns:
-        out["value"] = 0.0
-    tokens = out["path"].str.split(">")
-    blank = tokens.map(lambda parts: any(not p.strip() for p in parts))
-    if blank.any():
+        numbers[column] = values.to_numpy(dtype="float64")
+    offsets, tokens = _split(pa.array(path.astype(str), type=pa.string()))
+    empty = pc.equal(tokens, "")
+    if pc.any(empty).as_py():
+        first_token = int(pc.index(empty, True).as_py())
+        row = int(np.searchsorted(offsets, first_token, side="right")) - 1
         raise DataError(
             "empty channel name in path (two separators in a row, or a leading/trailing '>')",
             source=source,
             key="path",
-            row=_first(blank),
+            row=row + 2,
         )
-    out["path"] = tokens.map(lambda parts: SEP.join(p.strip() for p in parts)).astype("string")
-    out = out.groupby("path", as_index=False, sort=True)[["conversions", "value", "nulls"]].sum()
-    out = out[(out["conversions"] + out["nulls"]) > 0].reset_index(drop=True)
+    normalised = pc.binary_join(
+        pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), tokens), SEP
+    )
+    grouped = (
+        pa.table({"path": normalised, **numbers})
+        .group_by("path", use_threads=False)
+        .aggregate([(c, "sum") for c in ("conversions", "value", "nulls")])
+        .rename_columns(["path", "conversions", "value", "nulls"])
+    )
+    grouped = grouped.filter(
+        pc.greater(pc.add(grouped["conversions"], grouped["nulls"]), 0)
+    ).sort_by("path")
+    out = grouped.to_pandas()
     if out.empty:
         raise DataError("no journeys: every path has zero conversions and nulls", source=source)
     return PathData(table=out, source=source)
+
+
+def _split(paths: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Split path strings at '>' and trim the names: list offsets and the flat names (Arrow)."""
+    lists = pc.split_pattern(paths, ">")
+    offsets = np.asarray(lists.offsets, dtype=np.int64)
+    tokens = pc.utf8_trim_whitespace(lists.values)
+    if lists.offset:
+        raise AssertionError("unexpected sliced list array")
+    return offsets, tokens
 
 
 def _first(mask: pd.Series) -> int:
@@ -220,33 +244,25 @@ def _first(mask: pd.Series) -> int:
 
 
 def split_paths(table: pd.DataFrame, source: str = "<paths>") -> Touches:
-    """Split the ``path`` strings into touch-level integer arrays inside DuckDB."""
-    con = duckdb.connect()
-    frame = pd.DataFrame({"pid": np.arange(len(table)), "path": table["path"].astype(str)})
-    con.register("paths_in", frame)
-    rows = con.execute(
-        """
-        WITH t AS (
-            SELECT pid, generate_subscripts(s, 1) - 1 AS pos, trim(unnest(s)) AS ch
-            FROM (SELECT pid, string_split(path, '>') AS s FROM paths_in)
-        )
-        SELECT pid, pos, dense_rank() OVER (ORDER BY ch) - 1 AS code, ch
-        FROM t ORDER BY pid, pos
-        """
-    ).fetchnumpy()
-    channels = con.execute(
-        "SELECT DISTINCT trim(unnest(string_split(path, '>'))) AS ch FROM paths_in ORDER BY ch"
-    ).fetchnumpy()["ch"]
-    path_id = np.asarray(rows["pid"], dtype=np.int64)
-    length = np.bincount(path_id, minlength=len(table)).astype(np.int64)
+    """Split the ``path`` strings into touch-level integer arrays (Arrow compute, no loops)."""
+    offsets, tokens = _split(pa.array(table["path"].astype(str), type=pa.string()))
+    encoded = pc.dictionary_encode(tokens)
+    names = encoded.dictionary.to_pylist()
+    order = np.argsort(np.asarray(names, dtype=object))
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[order] = np.arange(len(names))
+    channel = rank[np.asarray(encoded.indices, dtype=np.int64)]
+    length = np.diff(offsets)
     if (length == 0).any():
         raise DataError("empty path", source=source, key="path")
+    path_id = np.repeat(np.arange(len(length), dtype=np.int64), length)
+    position = np.arange(len(path_id), dtype=np.int64) - offsets[:-1][path_id]
     return Touches(
         path_id=path_id,
-        position=np.asarray(rows["pos"], dtype=np.int64),
-        channel=np.asarray(rows["code"], dtype=np.int64),
+        position=position,
+        channel=channel,
         length=length,
-        channels=[str(c) for c in channels],
+        channels=[str(names[i]) for i in order],
     )
 
 
@@ -311,8 +327,9 @@ def _check_events(con: duckdb.DuckDBPyConnection, relation: str, source: str) ->
         hit = con.execute(
             f"SELECT rn FROM (SELECT *, row_number() OVER () AS rn FROM {relation}) "
             f"WHERE {condition} ORDER BY rn LIMIT 1"
-        ).fetchone()
-        if hit is not None:
+        ).fetchall()
+        if hit:
+            hit = hit[0]
             raise DataError(message, source=source, key=column, row=int(hit[0]) + 1)
 
 
@@ -358,8 +375,9 @@ def paths_from_events(
     if "value" not in _columns(con, relation, name):
         relation = f"(SELECT *, 0.0 AS value FROM {relation})"
     ctes = _journeys_sql(relation, lookback_days, collapse_repeats)
-    table = con.execute(
-        f"""
+    table = (
+        con.sql(
+            f"""
         WITH {ctes},
         journeys AS (
             SELECT string_agg(channel, '{SEP}' ORDER BY ts, conv, rn) AS path,
@@ -371,10 +389,12 @@ def paths_from_events(
                sum(CAST(NOT converted AS DOUBLE)) AS nulls
         FROM journeys GROUP BY path ORDER BY path
         """
-    ).df()
+        )
+        .to_arrow_table()
+        .to_pandas()
+    )
     if table.empty:
         raise DataError("no journeys with a channel touch in the event log", source=name)
-    table["path"] = table["path"].astype("string")
     touches_sql = f"""
         WITH {ctes}
         SELECT user_id || '#' || CAST(jn AS VARCHAR) AS journey, channel,

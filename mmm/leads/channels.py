@@ -171,16 +171,30 @@ def classify(
         Channel names, ``"Unassigned"`` where no rule matched, same index as ``source``.
     """
     rules = DEFAULT_RULES if rules is None else rules
+    if campaign is None:
+        campaign = pd.Series(pd.NA, index=source.index, dtype="string")
+    # factorize each column, classify each distinct triple once, map back by integer code
+    key = np.zeros(len(source), dtype=np.int64)
+    parts = {}
+    for name, col, missing in (
+        ("source", source, "(direct)"),
+        ("medium", medium, "(none)"),
+        ("campaign", campaign, "(not set)"),
+    ):
+        codes, values = pd.factorize(col.to_numpy(), use_na_sentinel=True)
+        key = key * (len(values) + 1) + (codes + 1)
+        normed = _norm(pd.Series(values, dtype="string"), missing).to_numpy(dtype=object)
+        parts[name] = (codes, normed if len(normed) else np.array([missing], dtype=object))
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     frame = pd.DataFrame(
         {
-            "source": _norm(source, "(direct)").to_numpy(),
-            "medium": _norm(medium, "(none)").to_numpy(),
-            "campaign": _norm(campaign, "(not set)").to_numpy()
-            if campaign is not None
-            else "(not set)",
+            name: np.where(codes[first] >= 0, values[np.maximum(codes[first], 0)], missing)
+            for (name, (codes, values)), missing in zip(
+                parts.items(), ("(direct)", "(none)", "(not set)"), strict=True
+            )
         }
     )
-    uniq = frame.drop_duplicates().reset_index(drop=True)
+    uniq = frame.astype("string")
     channel = np.full(len(uniq), None, dtype=object)
     for rule in rules:
         tests = [
@@ -196,9 +210,8 @@ def classify(
             continue
         hit = np.logical_and.reduce(tests) if rule.match == "all" else np.logical_or.reduce(tests)
         channel[hit & (channel == None)] = rule.channel  # noqa: E711
-    uniq["channel"] = np.where(channel == None, UNASSIGNED, channel)  # noqa: E711
-    out = frame.merge(uniq, on=["source", "medium", "campaign"], how="left")["channel"]
-    return pd.Series(out.to_numpy(), index=source.index, name="channel", dtype="string")
+    labels = np.where(channel == None, UNASSIGNED, channel)  # noqa: E711
+    return pd.Series(labels[inverse], index=source.index, name="channel", dtype="string")
 
 
 def parse_utm(urls: pd.Series) -> pd.DataFrame:

@@ -173,6 +173,20 @@ def check_missing_ids(df: pd.DataFrame, cols: Mapping[str, str], source: str) ->
             raise DataError(f"empty {field}" + _more(n), source=source, key=cols[field], row=row)
 
 
+def _to_datetime(raw: pd.Series) -> pd.Series:
+    """Parse dates: the fast ISO-8601 path first, then per-value parsing for what is left."""
+    if raw.dtype.kind == "M":
+        parsed = raw
+    else:
+        parsed = pd.to_datetime(raw, errors="coerce", format="ISO8601", utc=True)
+        left = parsed.isna() & raw.notna()
+        if left.any():
+            parsed[left] = pd.to_datetime(raw[left], errors="coerce", format="mixed", utc=True)
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert(None)
+    return parsed
+
+
 def parse_dates(df: pd.DataFrame, cols: Mapping[str, str], source: str) -> None:
     """Parse every date column in place; refuse values that are not dates."""
     for field in DATE_FIELDS:
@@ -180,9 +194,7 @@ def parse_dates(df: pd.DataFrame, cols: Mapping[str, str], source: str) -> None:
             df[field] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[us]")
             continue
         raw = df[field]
-        parsed = pd.to_datetime(raw, errors="coerce", format="mixed")
-        if getattr(parsed.dt, "tz", None) is not None:
-            parsed = parsed.dt.tz_convert(None)
+        parsed = _to_datetime(raw)
         bad = (parsed.isna() & raw.notna() & (raw.astype(str).str.strip() != "")).to_numpy()
         if bad.any():
             row, n = _first_bad(bad)
@@ -256,6 +268,15 @@ def check_deal_value(df: pd.DataFrame, cols: Mapping[str, str], source: str) -> 
     df["deal_value"] = value.fillna(0.0).astype("float64")
 
 
+def fill_utm_from_landing_page(df: pd.DataFrame) -> None:
+    """Fill missing ``utm_source`` / ``utm_medium`` / ``utm_campaign`` from the landing URL."""
+    from mmm.leads.channels import parse_utm
+
+    parsed = parse_utm(df["landing_page"])
+    for col in parsed.columns:
+        df[col] = df[col].fillna(parsed[col]) if col in df else parsed[col]
+
+
 def imply_skipped_stages(df: pd.DataFrame) -> int:
     """Give a skipped stage the date of the next stage reached (SQL without MQL -> MQL then).
 
@@ -289,7 +310,8 @@ def validate_leads(
     DataFrame
         Columns named as in :data:`FIELDS` (absent optional text fields are left out), date
         columns as ``datetime64``, ``deal_value`` float, skipped stages implied
-        (``attrs["implied_stage_dates"]`` counts them).
+        (``attrs["implied_stage_dates"]`` counts them); missing UTM fields are read from
+        ``landing_page`` when there is one.
     """
     if raw.empty:
         raise DataError("the file has no rows", source=source)
@@ -308,6 +330,8 @@ def validate_leads(
             df[field] = df[field].astype("string").str.strip().replace("", pd.NA)
     if "contact_id" not in df:
         df["contact_id"] = df["lead_id"]
+    if "landing_page" in df:
+        fill_utm_from_landing_page(df)
     df.attrs["implied_stage_dates"] = imply_skipped_stages(df)
     df.attrs["source"] = source
     return df
@@ -335,7 +359,10 @@ def read_leads(path: str | Path, mapping: Mapping[str, str] | None = None) -> pd
         if path.suffix.lower() in (".parquet", ".pq"):
             raw = pd.read_parquet(path)
         else:
-            raw = pd.read_csv(path, dtype=str, keep_default_na=True)
+            try:  # the pyarrow reader is several times faster on millions of rows
+                raw = pd.read_csv(path, dtype=str, engine="pyarrow")
+            except (ValueError, OSError, ImportError):
+                raw = pd.read_csv(path, dtype=str)
     except (ValueError, OSError) as exc:
         raise DataError(f"cannot read the file: {exc}", source=str(path)) from None
     return validate_leads(raw, mapping, source=str(path))

@@ -143,3 +143,18 @@ def test_example_mapping_file_loads() -> None:
     mapping = load_mapping(Path(__file__).parents[2] / "configs" / "leads" / "hubspot_mapping.yaml")
     assert mapping["lead_id"] == "Record ID"
     assert mapping["won"] == "Became a Customer Date"
+
+
+def test_utm_from_landing_page(small_raw: pd.DataFrame) -> None:
+    raw = small_raw.assign(
+        landing_page=["https://x.com/?utm_source=google&utm_medium=cpc&utm_campaign=brand"]
+        + [None] * 5,
+        utm_source=[None, "bing", None, None, None, None],
+    )
+    leads = validate_leads(raw)
+    assert leads.loc[0, ["utm_source", "utm_medium", "utm_campaign"]].tolist() == [
+        "google",
+        "cpc",
+        "brand",
+    ]
+    assert leads.loc[1, "utm_source"] == "bing"

@@ -270,8 +270,11 @@ def funnel_command(
         else None
     )
     touch_table = read_touches(touches) if touches else None
-    inf = campaign_influence(
-        leads, touch_table, as_of=rep.as_of, include_self_reported=self_reported
+    can_influence = touch_table is not None or {"first_touch", "last_touch"} & set(leads.columns)
+    inf = (
+        campaign_influence(leads, touch_table, as_of=rep.as_of, include_self_reported=self_reported)
+        if can_influence
+        else None
     )
     if weekly_out:
         write_weekly(weekly_aggregates(leads, by, as_of=rep.as_of, rules=rules), weekly_out)
@@ -285,7 +288,7 @@ def funnel_command(
                 "summary": acc.summary,
                 "funnel": _records(acc.funnel),
             }
-        out["influence"] = _records(inf)
+        out["influence"] = _records(inf) if inf is not None else None
         if weekly_out:
             out["weekly_csv"] = str(weekly_out)
         print_json(out)
@@ -298,6 +301,7 @@ def funnel_command(
         )
     if acc is not None:
         _print_accounts(acc)
-    _print_influence(inf)
+    if inf is not None:
+        _print_influence(inf)
     if weekly_out:
         console.print(f"weekly aggregates written to {weekly_out}")

@@ -221,6 +221,7 @@ def funnel_report(
     level: float = 0.9,
     cohort_freq: str = "M",
     rules: tuple[Rule, ...] | None = None,
+    max_groups: int = 500,
 ) -> FunnelReport:
     """Full funnel analysis of a lead table.
 
@@ -242,6 +243,8 @@ def funnel_report(
         Period of the cohort table (``"M"``, ``"W"``, ``"Q"``).
     rules : tuple of Rule, optional
         Channel rules for ``by="channel"``.
+    max_groups : int
+        Refuse groupings with more groups than this (each group costs a full analysis).
 
     Returns
     -------
@@ -249,6 +252,13 @@ def funnel_report(
     """
     as_of = pd.Timestamp(as_of) if as_of is not None else latest_date(leads)
     labels = group_labels(leads, by, rules)
+    n_groups = labels.nunique()
+    if n_groups > max_groups:
+        raise DataError(
+            f"--by {by} gives {n_groups} groups (more than {max_groups}); group by a coarser "
+            "field (for accounts, see the account view)",
+            key=by,
+        )
     stages = stage_counts(leads, labels, as_of)
     conv = conversions(leads, labels, as_of, method=method, horizon=horizon, level=level)
     sales = sales_metrics(leads, labels, as_of, method=method, horizon=horizon)

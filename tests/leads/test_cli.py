@@ -125,3 +125,17 @@ def test_ga4_command(tmp_path: Path, rng: np.random.Generator) -> None:
     assert result.exit_code == 0 and "touches" in result.stdout
     result = runner.invoke(app, ["ga4", str(tmp_path / "none.parquet"), "-o", str(out)])
     assert result.exit_code == 2 and _flat("no GA4 export file found") in _flat(result.output)
+
+
+def test_funnel_minimal_columns(tmp_path: Path, small_raw: pd.DataFrame) -> None:
+    """Only id and dates: no accounts, no influence, still a funnel."""
+    crm = tmp_path / "crm.parquet"
+    small_raw.drop(columns=["account_id", "first_touch", "deal_value"]).to_parquet(crm)
+    result = runner.invoke(app, ["funnel", str(crm), "--by", "utm_source", "--json"])
+    assert result.exit_code == 2 and _flat("no 'utm_source' column") in _flat(result.output)
+    small_raw.drop(columns=["account_id", "deal_value"]).to_parquet(crm)
+    result = runner.invoke(app, ["funnel", str(crm), "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert "accounts" not in out
+    assert out["sales"][0]["won_revenue"] == 0

@@ -104,3 +104,10 @@ def test_channel_grouping_from_utm(small_leads: pd.DataFrame) -> None:
     rep = funnel_report(leads, "channel", as_of=AS_OF)
     assert set(rep.stages["group"]) == {OVERALL, *labels}
     assert np.isfinite(rep.sales["won_revenue"]).all()
+
+
+def test_too_many_groups(small_leads: pd.DataFrame) -> None:
+    with pytest.raises(DataError, match="--by lead_id|gives 6 groups"):
+        funnel_report(
+            small_leads.assign(utm_campaign=small_leads["lead_id"]), "utm_campaign", max_groups=5
+        )

@@ -8,6 +8,7 @@ from mmm.cli import fit, simulate
 from mmm.cli import attribute, lift
 from mmm.cli import funnel
 from mmm.cli import ga4
+from mmm.cli import optimize, summary
 
 app = typer.Typer(
     name="mmm",
@@ -22,6 +23,8 @@ app.command("funnel")(funnel.funnel_command)
 app.command("ga4")(ga4.ga4_command)
 app.command("simulate")(simulate.simulate_command)
 app.command("fit")(fit.fit_command)
+app.command("summary")(summary.summary_command)
+app.command("optimize")(optimize.optimize_command)
 
 
 def main() -> None:

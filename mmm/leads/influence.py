@@ -154,10 +154,11 @@ def campaign_influence(
     if as_of is not None:
         won &= leads["won"] <= pd.Timestamp(as_of)
     deals = leads.loc[won, ["lead_id", "won", "deal_value"]]
+    won_leads = leads[won.to_numpy()]  # only won deals get credit: build touches for them only
     if touches is None:
-        touches = touches_from_leads(leads, include_self_reported=include_self_reported)
+        touches = touches_from_leads(won_leads, include_self_reported=include_self_reported)
     elif include_self_reported and "self_reported" in leads:
-        touches = pd.concat([touches, self_reported_touches(leads)], ignore_index=True)
+        touches = pd.concat([touches, self_reported_touches(won_leads)], ignore_index=True)
     t = touches.merge(deals, on="lead_id", how="inner")
     t = t[t["timestamp"] <= t["won"] + pd.Timedelta(days=1)]
     t = t.sort_values(["lead_id", "timestamp"], kind="stable")

@@ -9,6 +9,7 @@ from mmm.cli import attribute, lift
 from mmm.cli import funnel
 from mmm.cli import ga4
 from mmm.cli import optimize, summary
+from mmm.cli import report
 
 app = typer.Typer(
     name="mmm",
@@ -25,6 +26,7 @@ app.command("simulate")(simulate.simulate_command)
 app.command("fit")(fit.fit_command)
 app.command("summary")(summary.summary_command)
 app.command("optimize")(optimize.optimize_command)
+app.command("report")(report.report_command)
 
 
 def main() -> None:

@@ -1,0 +1,352 @@
+"""Numbers for the report, computed once from a fitted model: plain dicts for the template.
+
+:func:`compute` evaluates every posterior quantity the report shows (components, predictions,
+ROI, curves); the ``*_section`` functions turn them into the rows and facts each section of
+the template prints. Nothing here formats HTML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from mmm.analysis import channel_contributions, component_draws, interval, mroi_draws
+from mmm.config import Config, Prior
+from mmm.curves import adstock_curves, decomposition, response_curves
+from mmm.fit import ESS_MIN, RHAT_MAX, FittedModel
+from mmm.transforms import ADSTOCKS, SATURATIONS
+
+#: Fit-quality thresholds behind the pass/warn flags (in sample; holdout uses its own).
+R2_MIN = 0.7
+MAPE_MAX = 0.15
+HOLDOUT_R2_MIN = 0.5
+HOLDOUT_MAPE_MAX = 0.2
+#: Posterior predictive coverage may fall this far below the nominal interval.
+COVERAGE_TOLERANCE = 0.1
+#: Replicated data sets drawn in the predictive-check figure.
+N_REPLICATES = 40
+
+
+@dataclass
+class Quantities:
+    """Posterior quantities shared by the sections and the figures (original units)."""
+
+    prob: float
+    mu: np.ndarray  # (S, T) expected KPI
+    replicated: np.ndarray  # (S, T) posterior predictive
+    totals: np.ndarray  # (S, M) channel contribution over the period
+    roi: np.ndarray  # (S, M)
+    mroi: np.ndarray  # (S, M)
+    decomposition: xr.Dataset
+    curves: xr.Dataset
+    adstock: xr.Dataset
+
+
+def compute(fitted: FittedModel, seed: int = 0) -> Quantities:
+    """Evaluate everything the report needs from the posterior draws."""
+    prob = float(fitted.config.interval)
+    mu = sum(component_draws(fitted).values())
+    sigma = fitted.draws("sigma")[:, None] * fitted.scales.target
+    rng = np.random.default_rng(seed)
+    if fitted.config.likelihood == "student_t":
+        noise = rng.standard_t(fitted.draws("nu")[:, None], size=mu.shape)
+    else:
+        noise = rng.standard_normal(mu.shape)
+    totals = channel_contributions(fitted).sum(axis=1)
+    return Quantities(
+        prob=prob,
+        mu=mu,
+        replicated=mu + sigma * noise,
+        totals=totals,
+        roi=totals / fitted.dataset.spend.sum(axis=0),
+        mroi=mroi_draws(fitted, base=totals),
+        decomposition=decomposition(fitted, prob),
+        curves=response_curves(fitted, prob=prob),
+        adstock=adstock_curves(fitted, prob),
+    )
+
+
+def stat(draws: np.ndarray, prob: float) -> dict[str, float]:
+    """``{"mean", "lo", "hi"}`` of one-dimensional draws."""
+    out = interval(np.asarray(draws, dtype=float), prob)
+    return {k: float(v) for k, v in out.items()}
+
+
+def stats(draws: np.ndarray, prob: float) -> np.ndarray:
+    """(M, 3) array of mean, lo, hi per column of (S, M) draws."""
+    out = interval(draws, prob)
+    return np.stack([out["mean"], out["lo"], out["hi"]], axis=1)
+
+
+# --------------------------------------------------------------------------------------------
+# Sections
+# --------------------------------------------------------------------------------------------
+def data_section(fitted: FittedModel, colors: dict[str, str]) -> dict[str, Any]:
+    """Period, frequency, KPI totals and per-channel spend."""
+    ds, cfg = fitted.dataset, fitted.config
+    spend = ds.spend.sum(axis=0)
+    return {
+        "start": str(ds.dates[0].date()),
+        "end": str(ds.dates[-1].date()),
+        "n_periods": ds.n_periods,
+        "frequency": ds.frequency,
+        "period": period_word(fitted),
+        "target": cfg.data.target_column,
+        "target_total": float(ds.target.sum()),
+        "target_mean": float(ds.target.mean()),
+        "spend_total": float(spend.sum()),
+        "controls": list(cfg.controls),
+        "source": ds.source,
+        "channels": [
+            {
+                "name": name,
+                "color": colors[name],
+                "column": channel.spend_column,
+                "spend": float(spend[i]),
+                "share": float(spend[i] / spend.sum()) if spend.sum() > 0 else float("nan"),
+                "mean": float(ds.spend[:, i].mean()),
+                "active": int((ds.spend[:, i] > 0).sum()),
+            }
+            for i, (name, channel) in enumerate(zip(cfg.channel_names, cfg.channels, strict=True))
+        ],
+    }
+
+
+def period_word(fitted: FittedModel) -> str:
+    """'week' or 'day'."""
+    return "week" if fitted.dataset.period_days == 7 else "day"
+
+
+def prior_text(prior: Prior | tuple[str, dict[str, float]]) -> str:
+    """``Beta(alpha=2, beta=2)`` from a config prior or a transform's default prior."""
+    dist, params = (prior.dist, prior.params) if isinstance(prior, Prior) else prior
+    return f"{dist}({', '.join(f'{k}={v:g}' for k, v in params.items())})"
+
+
+def _transform_priors(component, given: dict[str, Prior]) -> list[str]:
+    return [
+        f"{param} ~ {prior_text(given[param])}" if param in given
+        else f"{param} ~ {prior_text(default)} (default)"
+        for param, default in component.default_priors.items()
+    ]  # fmt: skip
+
+
+def model_section(config: Config, summary: dict[str, Any]) -> dict[str, Any]:
+    """The resolved configuration as readable rows."""
+    channels = []
+    for channel in config.channels:
+        prior = channel.prior
+        if prior.roi is not None:
+            median = prior.roi.median
+            median = "auto (from the KPI/spend ratio)" if median == "auto" else f"{median:g}"
+            effect = f"ROI ~ LogNormal(median={median}, sigma={prior.roi.sigma:g})"
+        else:
+            effect = f"beta ~ {prior_text(prior.beta)}"
+        channels.append(
+            {
+                "name": channel.name,
+                "column": channel.spend_column,
+                "adstock": f"{channel.adstock.type}, max lag {channel.adstock.max_lag}",
+                "adstock_priors": _transform_priors(
+                    ADSTOCKS[channel.adstock.type], channel.adstock.priors
+                ),
+                "saturation": channel.saturation.type,
+                "saturation_priors": _transform_priors(
+                    SATURATIONS[channel.saturation.type], channel.saturation.priors
+                ),
+                "effect": effect,
+            }
+        )
+    season = config.seasonality
+    relevant = {
+        "trend": config.trend == "linear",
+        "seasonality": bool(season and season.fourier_order),
+        "controls": bool(config.controls),
+        "nu": config.likelihood == "student_t",
+    }
+    priors = [
+        (name, prior_text(prior))
+        for name, prior in config.priors
+        if isinstance(prior, Prior) and relevant.get(name, True)
+    ]
+    sampler = config.sampler
+    return {
+        "channels": channels,
+        "settings": [
+            ("KPI column", config.data.target_column),
+            ("date column", config.data.date_column),
+            ("trend", config.trend),
+            (
+                "seasonality",
+                f"yearly Fourier, order {season.fourier_order}, period {season.period_days:g} days"
+                if season and season.fourier_order
+                else "none",
+            ),
+            ("controls", ", ".join(config.controls) or "none"),
+            ("likelihood", config.likelihood.replace("_", "-")),
+            ("transform order", config.transform_order.replace("_", " ")),
+            ("reported interval", f"central {round(100 * config.interval)}%"),
+            (
+                "sampler",
+                f"{sampler.backend} ({sampler.compile_backend}, {sampler.adaptation} "
+                f"adaptation), {sampler.chains} chains x {sampler.draws} draws after "
+                f"{sampler.tune} tuning, target_accept {sampler.target_accept:g}, "
+                f"seed {sampler.seed}",
+            ),
+        ],  # fmt: skip
+        "priors": priors,
+        "calibration": calibration_overview(config, summary),
+        "yaml": config.to_yaml(),
+    }
+
+
+def calibration_overview(config: Config, summary: dict[str, Any]) -> str:
+    """One line on how the model was calibrated (config block and summary's lift tests)."""
+    calibration = getattr(config, "calibration", None)
+    tests = (summary.get("calibration") or {}).get("lift_tests") or []
+    parts = []
+    if tests:
+        channels = sorted({str(t["channel"]) for t in tests})
+        parts.append(f"{len(tests)} lift test(s) on {', '.join(channels)} (likelihood terms)")
+    elif getattr(calibration, "lift_tests", None):
+        parts.append(f"lift tests from {calibration.lift_tests}")
+    roi_priors = getattr(calibration, "roi_priors", None) or {}
+    if roi_priors:
+        parts.append(f"ROI priors from experiments on {', '.join(roi_priors)}")
+    mta = getattr(calibration, "mta", None)
+    if mta is not None:
+        parts.append(
+            f"attribution (MTA) shares on {', '.join(mta.shares)} as a weak prior "
+            f"(weight {mta.weight:g})"
+        )
+    return "; ".join(parts) if parts else "none: no lift tests, ROI priors or attribution priors"
+
+
+def fit_stats(actual: np.ndarray, mu: np.ndarray, replicated: np.ndarray, prob: float) -> dict:
+    """R², MAPE of the posterior mean and predictive-interval coverage of the actuals."""
+    predicted = mu.mean(axis=0)
+    resid = actual - predicted
+    r2 = 1.0 - float(resid @ resid) / float(((actual - actual.mean()) ** 2).sum())
+    nonzero = actual != 0
+    mape = float(np.mean(np.abs(resid[nonzero] / actual[nonzero])))
+    tail = (1 - prob) / 2
+    lo, hi = np.quantile(replicated, [tail, 1 - tail], axis=0)
+    coverage = float(np.mean((actual >= lo) & (actual <= hi)))
+    return {"r2": r2, "mape": mape, "coverage": coverage}
+
+
+#: What a failed fit-quality check means for the reader (the executive summary's warnings).
+ADVICE = {
+    "posterior predictive check": "the model is more certain than the data allow; a driver "
+    "may be missing or the noise model may be wrong",
+    "R²": "the model misses much of the KPI's movement; channel effects may absorb what it "
+    "misses, so treat them with caution",
+    "MAPE": "the typical error per period is large compared with the KPI",
+    "holdout": "the model predicts periods it did not see poorly; it may be overfitting",
+}
+
+
+def _row(
+    check: str, value: str, threshold: str, ok: bool, meaning: str, advice: str = ""
+) -> dict[str, str]:
+    return {"check": check, "value": value, "threshold": threshold,
+            "status": "pass" if ok else "warn", "meaning": meaning, "advice": advice}  # fmt: skip
+
+
+def diagnostics_rows(
+    fitted: FittedModel, quality: dict[str, float], summary: dict[str, Any], prob: float
+) -> list[dict[str, str]]:
+    """Pass/warn rows for convergence, predictive check and fit quality."""
+    d = fitted.diagnostics
+    pct = round(100 * prob)
+    rows = [
+        _row("R-hat (max)", f"{d.rhat_max:.3f}", f"<= {RHAT_MAX}", d.rhat_max <= RHAT_MAX,
+             "chains agree on the posterior"),
+        _row("bulk ESS (min)", f"{d.ess_bulk_min:.0f}", f">= {ESS_MIN}", d.ess_bulk_min >= ESS_MIN,
+             "enough effective draws for stable intervals"),
+        _row("divergences", f"{d.divergences}", "0", d.divergences == 0,
+             "the sampler explored the posterior without bias warnings"),
+        _row("posterior predictive check",
+             f"{100 * quality['coverage']:.0f}% of {period_word(fitted)}s inside the {pct}% "
+             "predictive interval",
+             f">= {pct - round(100 * COVERAGE_TOLERANCE)}%",
+             quality["coverage"] >= prob - COVERAGE_TOLERANCE,
+             "the model's noise level matches the data", ADVICE["posterior predictive check"]),
+        _row("R² (in sample)", f"{quality['r2']:.3f}", f">= {R2_MIN}", quality["r2"] >= R2_MIN,
+             "share of the KPI's variation the expected KPI explains", ADVICE["R²"]),
+        _row("MAPE (in sample)", f"{100 * quality['mape']:.1f}%", f"<= {100 * MAPE_MAX:.0f}%",
+             quality["mape"] <= MAPE_MAX, "mean absolute percentage error per period",
+             ADVICE["MAPE"]),
+    ]  # fmt: skip
+    holdout = (summary.get("fit") or {}).get("holdout")
+    if isinstance(holdout, dict):
+        n = holdout.get("periods", "?")
+        if "r2" in holdout:
+            r2 = float(holdout["r2"])
+            rows.append(_row(f"R² (holdout, {n} periods)", f"{r2:.3f}", f">= {HOLDOUT_R2_MIN}",
+                             r2 >= HOLDOUT_R2_MIN,
+                             "fit on periods the model did not see",
+                             ADVICE["holdout"]))  # fmt: skip
+        if "mape" in holdout:
+            mape = float(holdout["mape"])
+            rows.append(_row(f"MAPE (holdout, {n} periods)", f"{100 * mape:.1f}%",
+                             f"<= {100 * HOLDOUT_MAPE_MAX:.0f}%", mape <= HOLDOUT_MAPE_MAX,
+                             "error on periods the model did not see",
+                             ADVICE["holdout"]))  # fmt: skip
+    return rows
+
+
+def channel_rows(
+    fitted: FittedModel, q: Quantities, colors: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Per-channel spend, contribution, shares, ROI and mROI with intervals."""
+    spend = fitted.dataset.spend.sum(axis=0)
+    share = q.totals / q.totals.sum(axis=1, keepdims=True)
+    rows = []
+    for i, name in enumerate(fitted.config.channel_names):
+        rows.append(
+            {
+                "name": name,
+                "color": colors[name],
+                "spend": float(spend[i]),
+                "spend_share": float(spend[i] / spend.sum()),
+                "contribution": stat(q.totals[:, i], q.prob),
+                "contribution_share": stat(share[:, i], q.prob),
+                "roi": stat(q.roi[:, i], q.prob),
+                "mroi": stat(q.mroi[:, i], q.prob),
+            }
+        )
+    return rows
+
+
+def lift_rows(summary: dict[str, Any], prob: float) -> list[dict[str, Any]]:
+    """Each lift test beside what the posterior implies for it (section 10)."""
+    tests = (summary.get("calibration") or {}).get("lift_tests") or []
+    z = float(_normal_quantile(0.5 + prob / 2))
+    rows = []
+    for test in tests:
+        implied = test.get("implied") or {}
+        measured = float(test["delta_y"])
+        sigma = float(test.get("sigma", 0.0))
+        row = {
+            "channel": test["channel"],
+            "window": f"{test.get('start', '?')} to {test.get('end', '?')}",
+            "x": float(test.get("x", float("nan"))),
+            "delta_x": float(test.get("delta_x", float("nan"))),
+            "measured": {"mean": measured, "lo": measured - z * sigma, "hi": measured + z * sigma},
+            "sigma": sigma,
+            "implied": {k: float(implied.get(k, float("nan"))) for k in ("mean", "lo", "hi")},
+        }
+        lo, hi = row["implied"]["lo"], row["implied"]["hi"]
+        row["agrees"] = bool(row["measured"]["lo"] <= hi and lo <= row["measured"]["hi"])
+        rows.append(row)
+    return rows
+
+
+def _normal_quantile(p: float) -> float:
+    from scipy.stats import norm
+
+    return float(norm.ppf(p))

@@ -1,0 +1,51 @@
+"""Number formatting for the report's text and tables (registered as jinja2 filters)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+
+def number(value: float, digits: int = 3) -> str:
+    """Compact human-readable number: ``1.23M``, ``45.6k``, ``0.123``, ``-12``."""
+    value = float(value)
+    if not math.isfinite(value):
+        return "n/a"
+    magnitude = abs(value)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if magnitude >= limit:
+            return f"{value / limit:.{digits}g}{suffix}"
+    if magnitude == 0:
+        return "0"
+    return f"{value:.{digits}g}"
+
+
+def percent(value: float, digits: int = 1) -> str:
+    """A fraction as a percentage: ``0.1234 -> '12.3%'``."""
+    value = float(value)
+    if not math.isfinite(value):
+        return "n/a"
+    return f"{100 * value:.{digits}f}%"
+
+
+def signed(value: float) -> str:
+    """A compact number with an explicit sign: ``+1.2k``, ``-30``."""
+    text = number(value)
+    return text if text.startswith("-") or text == "n/a" else f"+{text}"
+
+
+def interval(stat: Mapping[str, float], kind: str = "number") -> str:
+    """``mean [lo, hi]`` from a ``{"mean", "lo", "hi"}`` mapping.
+
+    Parameters
+    ----------
+    stat : mapping
+        Holds ``mean``, ``lo`` and ``hi``.
+    kind : {'number', 'percent', 'signed'}
+        How to format each value.
+    """
+    fmt = {"number": number, "percent": percent, "signed": signed}[kind]
+    return f"{fmt(stat['mean'])} [{fmt(stat['lo'])}, {fmt(stat['hi'])}]"
+
+
+FILTERS = {"num": number, "pct": percent, "signed": signed, "ival": interval}

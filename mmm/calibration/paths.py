@@ -228,13 +228,14 @@ def validate_paths(frame: pd.DataFrame, source: str = "<paths>") -> PathData:
     return PathData(table=out, source=source)
 
 
-def _split(paths: pa.Array) -> tuple[np.ndarray, pa.Array]:
+def _split(paths: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     """Split path strings at '>' and trim the names: list offsets and the flat names (Arrow)."""
+    if isinstance(paths, pa.ChunkedArray):
+        paths = paths.combine_chunks()
     lists = pc.split_pattern(paths, ">")
     offsets = np.asarray(lists.offsets, dtype=np.int64)
-    tokens = pc.utf8_trim_whitespace(lists.values)
-    if lists.offset:
-        raise AssertionError("unexpected sliced list array")
+    offsets = offsets - offsets[0]
+    tokens = pc.utf8_trim_whitespace(lists.flatten())
     return offsets, tokens
 
 

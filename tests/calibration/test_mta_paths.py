@@ -116,3 +116,15 @@ def test_event_log_missing_column_and_bad_timestamp(tmp_path) -> None:
     bad.loc[2, "timestamp"] = "yesterday"
     with pytest.raises(MmmError, match=r"'timestamp', row 4: not a valid timestamp"):
         paths_from_events(bad)
+
+
+def test_chunked_arrow_strings_are_split() -> None:
+    import pyarrow as pa
+
+    part = pa.table({"path": ["a > b", "b"], "conversions": [1.0, 2.0]})
+    frame = pa.concat_tables([part, part]).to_pandas()
+    data = read_paths(frame)
+    assert list(data.table["conversions"]) == [2.0, 4.0]
+    touches = data.touches()
+    assert touches.length.tolist() == [2, 1]
+    assert touches.channel.tolist() == [0, 1, 1]

@@ -107,6 +107,12 @@ def survival_at(curve: pd.DataFrame, t: float | np.ndarray) -> np.ndarray:
     return np.where(idx >= 0, s[np.clip(idx, 0, None)], 1.0)
 
 
+def _step_value(curve: pd.DataFrame, column: str, t: float, before: float) -> float:
+    """Value of a step-function column of a Kaplan-Meier curve at ``t`` (``before`` if earlier)."""
+    idx = int(np.searchsorted(curve["t"].to_numpy(), t, side="right")) - 1
+    return float(curve[column].iloc[idx]) if idx >= 0 else before
+
+
 def beta_interval(
     k: float,
     n: float,
@@ -196,11 +202,7 @@ def conversion_rate(
         curve = kaplan_meier(dur, done)
         s = float(survival_at(curve, horizon)[0])
         rate = 1.0 - s
-        var = (
-            float(curve["variance"].iloc[np.searchsorted(curve["t"], horizon, "right") - 1])
-            if (not curve.empty and curve["t"].iloc[0] <= horizon)
-            else 0.0
-        )
+        var = _step_value(curve, "variance", horizon, before=0.0)
         n_eff = rate * (1 - rate) / var if var > 0 else float(n)
         lo, hi = beta_interval(rate * n_eff, n_eff, level, prior, estimate=rate)
         label = f"kaplan-meier, horizon {horizon:g} d"

@@ -78,7 +78,9 @@ class Objective:
             "max_kpi_cpa_ceiling": value > 0,
         }[kind]
         if not (valid and math.isfinite(value)):
-            raise MmmError(f"objective '{raw}' is out of range ({OBJECTIVES[kind]})", "objective")
+            raise MmmError(
+                f"objective '{raw}' is out of range ({OBJECTIVES[kind]})", key="objective"
+            )
         return cls(kind, value)
 
     @property

@@ -58,6 +58,8 @@ def fit_to_total(spend: np.ndarray, lower: np.ndarray, upper: np.ndarray, total:
 def _reference(response: ResponseModel, fixed: np.ndarray, amounts: np.ndarray, budget: float):
     """Current mix scaled so that it spends the budget (fixed channels at their amount)."""
     ref = np.where(fixed, amounts, response.current)
+    if fixed.all():
+        return ref
     free_total = budget - ref[fixed].sum()
     shares = response.current[~fixed]
     shares = shares / shares.sum() if shares.sum() > 0 else np.full(len(shares), 1 / len(shares))

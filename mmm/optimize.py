@@ -29,23 +29,29 @@ _MAXITER = 500
 
 
 def fit_to_total(spend: np.ndarray, lower: np.ndarray, upper: np.ndarray, total: float):
-    """Project ``spend`` into the bounds with the given total (clip, then spread the gap).
+    """Project ``spend`` into the bounds with the given total (snap, clip, spread the gap).
 
-    The gap is spread over channels with room in proportion to their room, so channels at a
-    bound stay there. Requires ``sum(lower) <= total <= sum(upper)``.
+    Values within a hair (1e-9 of the total) of a bound are put on it; the remaining gap goes
+    to the channels strictly inside their bounds, in proportion to their room (to any channel
+    with room when none is inside), so channels at a bound stay exactly there. Requires
+    ``sum(lower) <= total <= sum(upper)``.
     """
+    hair = 1e-9 * max(abs(total), 1.0)
     out = np.clip(spend, lower, upper)
+    out = np.where(out - lower <= hair, lower, np.where(upper - out <= hair, upper, out))
     for _ in range(100):
         gap = total - out.sum()
         if abs(gap) <= 1e-13 * max(abs(total), 1.0):
             break
         room = (upper - out) if gap > 0 else (out - lower)
         room = np.where(np.isfinite(room), room, abs(gap) + 1.0)
+        inside = (out > lower) & (out < upper) & (room > 0)
+        if inside.any():
+            room = np.where(inside, room, 0.0)
         if room.sum() <= 0:
             break
-        out = np.clip(
-            out + np.sign(gap) * np.minimum(room, abs(gap) * room / room.sum()), lower, upper
-        )
+        step = np.minimum(room, abs(gap) * room / room.sum())
+        out = np.clip(out + np.sign(gap) * step, lower, upper)
     # Float rounding: let the channel with the most room absorb what is left.
     gap = total - out.sum()
     room = (upper - out) if gap > 0 else (out - lower)

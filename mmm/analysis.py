@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from mmm.calibration.terms import implied_lift, lift_windows
 from mmm.fit import FittedModel
 from mmm.model import build_design
 from mmm.transforms import lag_matrix
@@ -67,25 +68,28 @@ def mroi_draws(
 def component_draws(fitted: FittedModel) -> dict[str, np.ndarray]:
     """Every additive term of mu per draw and period, in KPI units, shape (S, T) each.
 
-    Keys: 'baseline' (intercept), 'trend', 'seasonality', one per control and one per channel.
+    Keys: 'baseline', 'trend', 'seasonality', one per control and one per channel. The model
+    samples the mean ``level`` of mu with centered regressors; the baseline is that level minus
+    the period means of all other terms, so the terms add up to mu exactly.
     """
     config, dataset, scales = fitted.config, fitted.dataset, fitted.scales
     design = build_design(config, dataset, scales)
-    n_periods = dataset.n_periods
-    out = {"baseline": np.repeat(fitted.draws("intercept")[:, None], n_periods, axis=1)}
+    terms: dict[str, np.ndarray] = {}
     if config.trend == "linear":
-        out["trend"] = fitted.draws("trend")[:, None] * design.trend[None, :]
+        terms["trend"] = fitted.draws("trend")[:, None] * design.trend[None, :]
     if config.seasonality and config.seasonality.fourier_order:
-        out["seasonality"] = fitted.draws("seasonality") @ design.fourier.T
+        terms["seasonality"] = fitted.draws("seasonality") @ design.fourier.T
     if config.controls:
         gamma = fitted.draws("control_coef")
         for i, name in enumerate(config.controls):
-            out[name] = gamma[:, i, None] * design.controls[None, :, i]
-    out = {k: v * scales.target for k, v in out.items()}
-    contributions = channel_contributions(fitted)
+            terms[name] = gamma[:, i, None] * design.controls[None, :, i]
+    response = channel_response(fitted)
+    beta = fitted.draws("beta")
     for i, name in enumerate(config.channel_names):
-        out[name] = contributions[:, :, i]
-    return out
+        terms[name] = beta[:, i, None] * response[:, :, i]
+    offset = sum(term.mean(axis=1) for term in terms.values())
+    baseline = np.repeat((fitted.draws("level") - offset)[:, None], dataset.n_periods, axis=1)
+    return {k: v * scales.target for k, v in ({"baseline": baseline} | terms).items()}
 
 
 def predicted_mean(fitted: FittedModel) -> np.ndarray:
@@ -156,7 +160,7 @@ def summary_dict(fitted: FittedModel) -> dict:
         values = table[name].sel(channel=channel).to_numpy()
         return {k: float(v) for k, v in zip(("mean", "lo", "hi"), values, strict=True)}
 
-    return {
+    out = {
         "interval": fitted.config.interval,
         "diagnostics": fitted.diagnostics.to_dict(),
         "warnings": fitted.diagnostics.warnings(),
@@ -171,3 +175,41 @@ def summary_dict(fitted: FittedModel) -> dict:
             for channel in table.channel.to_numpy().tolist()
         },
     }
+    calibration = calibration_summary(fitted)
+    if calibration:
+        out["calibration"] = calibration
+    return out
+
+
+def calibration_summary(fitted: FittedModel) -> dict:
+    """Which calibration the model used and, per lift test, what the posterior implies for it.
+
+    Returns
+    -------
+    dict
+        Empty when the model was not calibrated; else any of ``lift_tests`` (each record with
+        ``implied``: mean and central interval of the incremental KPI the posterior implies,
+        original units), ``roi_priors`` and ``mta``.
+    """
+    calibration = fitted.config.calibration
+    out: dict = {}
+    if fitted.lift_records:
+        windows = lift_windows(
+            fitted.lift_records, fitted.dataset, fitted.scales.spend, fitted.plan
+        )
+        params, beta = fitted.transform_params(), fitted.draws("beta")
+        tests = []
+        for window in windows:
+            draws = implied_lift(window, fitted.plan, params, beta) * fitted.scales.target
+            stat = interval(draws, fitted.config.interval)
+            tests.append(
+                window.record.to_row() | {"implied": {k: float(v) for k, v in stat.items()}}
+            )
+        out["lift_tests"] = tests
+    if calibration.roi_priors:
+        out["roi_priors"] = {
+            k: v.model_dump(mode="json") for k, v in calibration.roi_priors.items()
+        }
+    if calibration.mta is not None:
+        out["mta"] = calibration.mta.model_dump(mode="json")
+    return out

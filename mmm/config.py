@@ -216,7 +216,8 @@ class SeasonalityConfig(_Strict):
 class ModelPriors(_Strict):
     """Priors of the non-media terms, in scaled units (target divided by its mean)."""
 
-    intercept: Prior = Prior.of("Normal", mu=0.5, sigma=0.5)
+    #: Mean of the expected KPI over the fitted period (the KPI's own mean is 1 in model units).
+    level: Prior = Prior.of("Normal", mu=1.0, sigma=0.25)
     trend: Prior = Prior.of("Normal", mu=0.0, sigma=0.5)
     seasonality: Prior = Prior.of("Normal", mu=0.0, sigma=0.2)
     controls: Prior = Prior.of("Normal", mu=0.0, sigma=0.5)
@@ -239,6 +240,37 @@ class SamplerConfig(_Strict):
     target_accept: float = Field(0.9, gt=0.5, lt=1.0)
 
 
+class MtaPrior(_Strict):
+    """Attribution shares as a weak Dirichlet prior on relative contributions.
+
+    The channels named in ``shares`` get the extra log density
+    ``sum_m weight * share_m * log(s_m)``, where ``s_m`` is channel m's share of the covered
+    channels' total contribution: a Dirichlet(1 + weight * share) prior. ``weight`` is the
+    number of pseudo-observations the shares count for (10 is weak, 100 strong).
+    """
+
+    shares: dict[str, float] = Field(min_length=2)
+    weight: float = Field(10.0, gt=0)
+
+    @field_validator("shares")
+    @classmethod
+    def _normalized(cls, shares: dict[str, float]) -> dict[str, float]:
+        if any(not v > 0 for v in shares.values()):
+            raise ValueError("every MTA share must be positive")
+        total = sum(shares.values())
+        return {k: v / total for k, v in shares.items()}
+
+
+class CalibrationConfig(_Strict):
+    """Experiments and beliefs that calibrate the model (see docs/calibration.md)."""
+
+    #: CSV of lift-test records: channel,start,end,x,delta_x,delta_y,sigma (relative to the YAML).
+    lift_tests: Path | None = None
+    #: Per-channel ROI priors (e.g. from past experiments); they replace the channel's prior.
+    roi_priors: dict[str, RoiPrior] = {}
+    mta: MtaPrior | None = None
+
+
 class Config(_Strict):
     """A whole model specification, as written in ``configs/<name>.yaml``."""
 
@@ -253,21 +285,25 @@ class Config(_Strict):
     priors: ModelPriors = ModelPriors()
     sampler: SamplerConfig = SamplerConfig()
     interval: float = Field(0.9, gt=0.0, lt=1.0)
+    calibration: CalibrationConfig = CalibrationConfig()
     defaults: Defaults = Defaults()
 
     @model_validator(mode="before")
     @classmethod
-    def _apply_defaults(cls, raw: Any) -> Any:
-        if not isinstance(raw, dict):
+    def _fill_channels(cls, raw: Any) -> Any:
+        """Channels inherit ``defaults:``; calibration ROI priors replace their prior."""
+        if not isinstance(raw, dict) or not isinstance(raw.get("channels"), list):
             return raw
         defaults = raw.get("defaults") or {}
-        channels = raw.get("channels")
-        if not isinstance(defaults, dict) or not isinstance(channels, list):
-            return raw
+        calibration = raw.get("calibration") or {}
+        roi_priors = calibration.get("roi_priors") if isinstance(calibration, dict) else None
         filled = []
-        for channel in channels:
+        for channel in raw["channels"]:
             if isinstance(channel, dict):
-                channel = {k: v for k, v in defaults.items() if k not in channel} | channel
+                if isinstance(defaults, dict):
+                    channel = {k: v for k, v in defaults.items() if k not in channel} | channel
+                if isinstance(roi_priors, dict) and channel.get("name") in roi_priors:
+                    channel = channel | {"prior": {"roi": roi_priors[channel["name"]]}}
             filled.append(channel)
         return raw | {"channels": filled}
 
@@ -280,6 +316,16 @@ class Config(_Strict):
         clash = set(self.controls) & {c.spend_column for c in self.channels}
         if clash:
             raise ValueError(f"column(s) used both as channel and control: {sorted(clash)}")
+        named = [
+            *self.calibration.roi_priors,
+            *(self.calibration.mta.shares if self.calibration.mta else {}),
+        ]
+        for channel in named:
+            if channel not in names:
+                raise ValueError(
+                    f"calibration names channel '{channel}'{_hint(channel, names)}, "
+                    f"which is not among the channels ({', '.join(names)})"
+                )
         return self
 
     @property
@@ -323,10 +369,18 @@ def load_config(path: str | Path) -> Config:
     if not isinstance(raw, dict):
         raise ConfigError("expected a mapping of settings at the top level", source=str(path))
     config = parse_config(raw, source=str(path))
-    data_path = config.data.path
-    if not data_path.is_absolute():
-        data_path = (path.parent / data_path).resolve()
-    return config.model_copy(update={"data": config.data.model_copy(update={"path": data_path})})
+    updates = {"data": config.data.model_copy(update={"path": _beside(path, config.data.path)})}
+    lift_tests = config.calibration.lift_tests
+    if lift_tests is not None:
+        updates["calibration"] = config.calibration.model_copy(
+            update={"lift_tests": _beside(path, lift_tests)}
+        )
+    return config.model_copy(update=updates)
+
+
+def _beside(config_path: Path, path: Path) -> Path:
+    """A path from the config, made absolute relative to the config file's folder."""
+    return path if path.is_absolute() else (config_path.parent / path).resolve()
 
 
 def parse_config(raw: dict[str, Any], source: str = "<config>") -> Config:
@@ -343,7 +397,8 @@ def parse_config(raw: dict[str, Any], source: str = "<config>") -> Config:
 def _all_field_names() -> set[str]:
     models = [
         Config, DataConfig, ChannelConfig, AdstockConfig, SaturationConfig, ChannelPrior,
-        RoiPrior, Defaults, SeasonalityConfig, ModelPriors, SamplerConfig,
+        RoiPrior, Defaults, SeasonalityConfig, ModelPriors, SamplerConfig, CalibrationConfig,
+        MtaPrior,
     ]  # fmt: skip
     return {name for model in models for name in model.model_fields}
 

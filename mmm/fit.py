@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import arviz as az
@@ -13,11 +14,16 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
+from mmm.calibration.records import LiftRecord, read_records
 from mmm.config import Config, SamplerConfig
 from mmm.data import Dataset
 from mmm.errors import MmmError
 from mmm.model import Scales, build_model, channel_plan
 from mmm.transforms import ADSTOCKS, SATURATIONS, ChannelPlan
+
+#: Compiled nutpie models of this process, by structure key (oldest dropped first).
+_COMPILED: dict[str, object] = {}
+_COMPILED_MAX = 8
 
 #: Thresholds above/below which a fit gets a loud warning.
 RHAT_MAX = 1.01
@@ -80,6 +86,8 @@ class FittedModel:
     scales : Scales
         Divisors from original to model units.
     diagnostics : Diagnostics
+    lift_records : list of LiftRecord
+        The lift tests the model was calibrated with (empty when none).
     """
 
     config: Config
@@ -87,6 +95,7 @@ class FittedModel:
     idata: xr.DataTree
     scales: Scales
     diagnostics: Diagnostics
+    lift_records: list[LiftRecord] = field(default_factory=list)
     _draws: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
@@ -120,12 +129,13 @@ class FittedModel:
     @property
     def n_draws(self) -> int:
         """Total posterior draws over chains."""
-        return self.draws("intercept").shape[0]
+        return self.draws("level").shape[0]
 
 
 def fit(
     config: Config,
     dataset: Dataset,
+    lift_records: Sequence[LiftRecord] = (),
     progress: bool = True,
     on_stage: Callable[[str], None] | None = None,
 ) -> FittedModel:
@@ -135,6 +145,8 @@ def fit(
     ----------
     config : Config
     dataset : Dataset
+    lift_records : sequence of LiftRecord
+        Lift tests to calibrate with (see :func:`load_lift_records`).
     progress : bool
         Show the sampler's progress bar.
     on_stage : callable, optional
@@ -144,10 +156,26 @@ def fit(
     -------
     FittedModel
     """
-    model, scales = build_model(config, dataset)
-    idata, compile_s, sample_s = sample(model, config.sampler, progress, on_stage)
+    model, scales = build_model(config, dataset, lift_records)
+    reuse_key = None if lift_records else structure_key(config, dataset)
+    idata, compile_s, sample_s = sample(model, config.sampler, progress, on_stage, reuse_key)
     diagnostics = diagnose(idata, compile_s, sample_s)
-    return FittedModel(config, dataset, idata, scales, diagnostics)
+    return FittedModel(config, dataset, idata, scales, diagnostics, list(lift_records))
+
+
+def load_lift_records(config: Config) -> list[LiftRecord]:
+    """The lift tests named by ``calibration.lift_tests`` (none when it is unset)."""
+    path = config.calibration.lift_tests
+    return read_records(path) if path is not None else []
+
+
+def structure_key(config: Config, dataset: Dataset) -> str:
+    """What a compiled model depends on besides its data: config structure, priors, shapes."""
+    spec = config.model_dump(mode="json", exclude={"name", "data", "interval", "calibration"})
+    spec["sampler"] = {"compile_backend": config.sampler.compile_backend}
+    spec["shape"] = [dataset.n_periods, len(dataset.channels), len(dataset.control_names)]
+    spec["calibration"] = config.calibration.model_dump(mode="json", exclude={"lift_tests"})
+    return json.dumps(spec, sort_keys=True)
 
 
 def sample(
@@ -155,8 +183,13 @@ def sample(
     sampler: SamplerConfig,
     progress: bool = True,
     on_stage: Callable[[str], None] | None = None,
+    reuse_key: str | None = None,
 ) -> tuple[xr.DataTree, float, float]:
     """Run NUTS with the configured backend.
+
+    With nutpie and a ``reuse_key`` (see :func:`structure_key`), a model compiled earlier in
+    this process for the same key is reused with this model's data swapped in, which skips the
+    compile step (cross-validation, many markets, simulation studies).
 
     Returns
     -------
@@ -178,11 +211,20 @@ def sample(
     if sampler.backend == "nutpie":
         import nutpie
 
-        stage(f"compiling the model ({sampler.compile_backend})")
         start = time.perf_counter()
-        compiled = nutpie.compile_pymc_model(
-            model, backend=sampler.compile_backend, gradient_backend=_gradient(sampler)
-        )
+        if reuse_key is not None and reuse_key in _COMPILED:
+            stage("reusing the compiled model with new data")
+            data = {var.name: var.get_value() for var in model.data_vars}
+            compiled = _COMPILED[reuse_key].with_data(**data)
+        else:
+            stage(f"compiling the model ({sampler.compile_backend})")
+            compiled = nutpie.compile_pymc_model(
+                model, backend=sampler.compile_backend, gradient_backend=_gradient(sampler)
+            )
+            if reuse_key is not None:
+                _COMPILED[reuse_key] = compiled
+                while len(_COMPILED) > _COMPILED_MAX:
+                    _COMPILED.pop(next(iter(_COMPILED)))
         compiled_at = time.perf_counter()
         stage("sampling")
         idata = nutpie.sample(

@@ -8,6 +8,7 @@ computed after sampling from the draws (``mmm.analysis``) with the same transfor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,8 @@ import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
 
+from mmm.calibration.records import LiftRecord
+from mmm.calibration.terms import add_lift_likelihoods, add_mta_prior, lift_windows
 from mmm.config import AUTO_ROI_MEDIA_SHARE, ChannelConfig, Config, Prior, RoiPrior
 from mmm.data import Dataset
 from mmm.errors import ConfigError
@@ -127,13 +130,40 @@ def build_design(config: Config, dataset: Dataset, scales: Scales) -> Design:
     )
 
 
-def build_model(config: Config, dataset: Dataset) -> tuple[pm.Model, Scales]:
+def model_data(config: Config, dataset: Dataset, scales: Scales) -> dict[str, np.ndarray]:
+    """Every data-dependent array of the model (the model names it ``<key>_data``).
+
+    A compiled model of the same structure can be reused for another dataset of the same
+    shape by swapping these arrays in (see :func:`mmm.fit.sample`).
+    """
+    design = build_design(config, dataset, scales)
+    by_roi = [i for i, c in enumerate(config.channels) if c.prior.roi is not None]
+    data = {"lagged_spend": design.lagged_spend, "target": design.target}
+    if config.trend == "linear":
+        data["trend"] = _centered(design.trend)
+    if design.fourier.shape[1]:
+        data["fourier"] = _centered(design.fourier)
+    if config.controls:
+        data["controls"] = _centered(design.controls)
+    if by_roi:
+        medians = [roi_prior_median(config.channels[i].prior.roi, dataset) for i in by_roi]
+        data["roi_log_median"] = np.log(medians)
+        data["roi_spend_per_target"] = dataset.spend[:, by_roi].sum(axis=0) / scales.target
+    return data
+
+
+def build_model(
+    config: Config, dataset: Dataset, lift_records: Sequence[LiftRecord] = ()
+) -> tuple[pm.Model, Scales]:
     """Build the PyMC model.
 
     Parameters
     ----------
     config : Config
     dataset : Dataset
+    lift_records : sequence of LiftRecord
+        Lift tests that calibrate the model (``calibration.lift_tests``), each adding a
+        likelihood term on the channel's response over the test window.
 
     Returns
     -------
@@ -142,7 +172,6 @@ def build_model(config: Config, dataset: Dataset) -> tuple[pm.Model, Scales]:
         What was divided out; analysis multiplies it back.
     """
     scales = compute_scales(dataset)
-    design = build_design(config, dataset, scales)
     plan = channel_plan(config)
     order = config.seasonality.fourier_order if config.seasonality else 0
     coords: dict[str, list] = {
@@ -156,25 +185,36 @@ def build_model(config: Config, dataset: Dataset) -> tuple[pm.Model, Scales]:
             coords[plan.dim_name(name)] = [plan.channels[i] for i in plan.members(kind, name)]
 
     with pm.Model(coords=coords) as model:
+        data = {k: pm.Data(f"{k}_data", v) for k, v in model_data(config, dataset, scales).items()}
         params = _transform_parameters(config, plan)
-        response = plan.response(design.lagged_spend, params, xp=pt)  # (T, M)
-        beta = _channel_coefficients(config, dataset, scales, response)
-        mu = _prior_rv("intercept", config.priors.intercept) + pt.dot(response, beta)
-        if config.trend == "linear":
-            mu = mu + _prior_rv("trend", config.priors.trend) * design.trend
-        if order:
+        response = plan.response(data["lagged_spend"], params, xp=pt)  # (T, M)
+        beta = _channel_coefficients(config, data, response)
+        # Every regressor enters centered, so ``level`` is the mean of mu and is nearly
+        # uncorrelated with the channel effects; the baseline is recovered after sampling.
+        level = _prior_rv("level", config.priors.level)
+        mu = level + pt.dot(response - response.mean(axis=0), beta)
+        if "trend" in data:
+            mu = mu + _prior_rv("trend", config.priors.trend) * data["trend"]
+        if "fourier" in data:
             season = _prior_rv("seasonality", config.priors.seasonality, dims="fourier")
-            mu = mu + pt.dot(design.fourier, season)
-        if config.controls:
+            mu = mu + pt.dot(data["fourier"], season)
+        if "controls" in data:
             gamma = _prior_rv("control_coef", config.priors.controls, dims="control")
-            mu = mu + pt.dot(design.controls, gamma)
+            mu = mu + pt.dot(data["controls"], gamma)
+        windows = lift_windows(list(lift_records), dataset, scales.spend, plan)
+        add_lift_likelihoods(windows, plan, params, beta, scales.target)
+        add_mta_prior(config.calibration.mta, config.channel_names, beta * response.sum(axis=0))
         sigma = _prior_rv("sigma", config.priors.sigma)
         if config.likelihood == "student_t":
             nu = _prior_rv("nu", config.priors.nu)
-            pm.StudentT("y", nu=nu, mu=mu, sigma=sigma, observed=design.target, dims="date")
+            pm.StudentT("y", nu=nu, mu=mu, sigma=sigma, observed=data["target"], dims="date")
         else:
-            pm.Normal("y", mu=mu, sigma=sigma, observed=design.target, dims="date")
+            pm.Normal("y", mu=mu, sigma=sigma, observed=data["target"], dims="date")
     return model, scales
+
+
+def _centered(values: np.ndarray) -> np.ndarray:
+    return values - values.mean(axis=0)
 
 
 def _prior_rv(name: str, prior: Prior, dims: str | None = None) -> pt.TensorVariable:
@@ -220,12 +260,12 @@ def roi_prior_median(prior: RoiPrior, dataset: Dataset) -> float:
 
 
 def _channel_coefficients(
-    config: Config, dataset: Dataset, scales: Scales, response: pt.TensorVariable
+    config: Config, data: dict[str, pt.TensorVariable], response: pt.TensorVariable
 ) -> pt.TensorVariable:
     """``beta`` per channel, drawn directly or derived from an ROI prior.
 
     ROI_m = scale_y * beta_m * sum_t response_m,t / sum_t spend_m,t, so a channel with an ROI
-    prior gets beta_m = ROI_m * spend_m / (scale_y * sum_t response_m,t).
+    prior gets beta_m = ROI_m * (spend_m / scale_y) / sum_t response_m,t.
     """
     channels = config.channels
     by_beta = [i for i, c in enumerate(channels) if c.prior.beta is not None]
@@ -243,12 +283,11 @@ def _channel_coefficients(
     model.add_coord("roi_channel", [channels[i].name for i in by_roi])
     roi = pm.LogNormal(
         "roi",
-        mu=np.log([roi_prior_median(channels[i].prior.roi, dataset) for i in by_roi]),
+        mu=data["roi_log_median"],
         sigma=np.array([channels[i].prior.roi.sigma for i in by_roi]),
         dims="roi_channel",
     )
-    spend_total = dataset.spend[:, by_roi].sum(axis=0)
-    pieces.append(roi * spend_total / (scales.target * response[:, by_roi].sum(axis=0)))
+    pieces.append(roi * data["roi_spend_per_target"] / response[:, by_roi].sum(axis=0))
     back = np.argsort(by_beta + by_roi)
     beta = pt.concatenate(pieces)[back] if len(pieces) > 1 else pieces[0]
     return pm.Deterministic("beta", beta, dims="channel")

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mmm.calibration.records import LiftRecord
+from mmm.calibration.terms import LiftWindow, implied_lift, window_lags
 from mmm.transforms import ChannelPlan, lag_matrix
 
 CHANNEL_NAMES = (
@@ -126,12 +128,7 @@ def simulate(
     lam = rng.uniform(0.5, 3.0, n_channels)
     roi = rng.uniform(0.5, 3.0, n_channels)
 
-    plan = ChannelPlan(
-        channels=tuple(names),
-        adstock=("geometric",) * n_channels,
-        max_lag=(MAX_LAG,) * n_channels,
-        saturation=("logistic",) * n_channels,
-    )
+    plan = true_plan(names)
     params = {"geometric_alpha": alpha, "logistic_lam": lam}
     spend_scale = spend.mean(axis=0)
     response = plan.response(lag_matrix(spend / spend_scale, MAX_LAG), params)
@@ -191,6 +188,17 @@ def simulate(
     return Simulation(frame=frame, truth=truth)
 
 
+def true_plan(names: list[str]) -> ChannelPlan:
+    """The simulator's transforms: geometric adstock (8 lags) then logistic saturation."""
+    n = len(names)
+    return ChannelPlan(
+        channels=tuple(names),
+        adstock=("geometric",) * n,
+        max_lag=(MAX_LAG,) * n,
+        saturation=("logistic",) * n,
+    )
+
+
 def _simulate_spend(
     rng: np.random.Generator, names: list[str], t: np.ndarray, correlation: float
 ) -> np.ndarray:
@@ -198,6 +206,7 @@ def _simulate_spend(
     weeks, n = len(t), len(names)
     level = 10 ** rng.uniform(3.5, 4.7, n)
     phase = rng.uniform(0, 2 * np.pi, n)
+    phase = phase + correlation * (phase[0] - phase)  # correlated budgets share their cycle
     cycle = 1 + 0.3 * np.sin(2 * np.pi * t[:, None] / 52.0 + phase)
     shared = rng.normal(0, 1, weeks)[:, None]
     own = rng.normal(0, 1, (weeks, n))
@@ -256,3 +265,53 @@ def simulation_config(
         "sampler": {"backend": "nutpie", "chains": 2, "draws": 500, "tune": 500, "seed": 1}
         | sampler,
     }
+
+
+def true_lift_record(
+    sim: Simulation,
+    channel: str,
+    first_week: int,
+    n_weeks: int = 4,
+    change: float = 0.5,
+    relative_sigma: float = 0.1,
+    seed: int = 0,
+) -> LiftRecord:
+    """A lift test on simulated data, measured from the true parameters plus noise.
+
+    The channel's spend is held at its mean over the window (``x``) and changed by
+    ``change * x`` (``-1`` is a go-dark test); ``delta_y`` is the true incremental KPI over the
+    window plus Normal noise with sd ``relative_sigma * |true delta_y|``.
+
+    Returns
+    -------
+    LiftRecord
+    """
+    truth = sim.truth["channels"]
+    names = sim.channels
+    frame = sim.frame
+    spend = frame[names].to_numpy(dtype=float)
+    rows = np.arange(first_week, first_week + n_weeks)
+    m = names.index(channel)
+    x = float(spend[rows, m].mean())
+    plan = true_plan(names)
+    params = {
+        "geometric_alpha": np.array([truth[c]["adstock"]["alpha"] for c in names]),
+        "logistic_lam": np.array([truth[c]["saturation"]["lam"] for c in names]),
+    }
+    beta = np.array([truth[c]["beta"] for c in names])
+    scale = np.array([truth[c]["spend_scale"] for c in names])
+    dates = pd.DatetimeIndex(frame["date"])
+    record = LiftRecord(
+        channel, dates[rows[0]].date(), dates[rows[-1]].date(), x, change * x, 0.0, 1.0
+    )
+    window = LiftWindow(
+        record=record,
+        channel=m,
+        rows=rows,
+        lagged_base=window_lags(spend, m, rows, x, scale, plan),
+        lagged_test=window_lags(spend, m, rows, x * (1 + change), scale, plan),
+    )
+    true_delta = float(implied_lift(window, plan, params, beta))
+    sigma = relative_sigma * abs(true_delta)
+    observed = true_delta + np.random.default_rng(seed).normal(0.0, sigma)
+    return LiftRecord(channel, record.start, record.end, x, change * x, observed, sigma)

@@ -6,7 +6,8 @@ A model folder holds:
 * ``config.yaml``: the resolved configuration;
 * ``data.csv``: the data the model was fitted on (analysis never needs the original file);
 * ``summary.json``: diagnostics, fit quality and per-channel spend / contribution / ROI / mROI;
-* ``meta.json``: format version, mmm version, scales and diagnostics.
+* ``meta.json``: format version, mmm version, scales and diagnostics;
+* ``lift_tests.csv``: the lift tests the model was calibrated with, when there were any.
 
 Saving writes everything into a temporary sibling folder and swaps it in with renames, so an
 error or an interrupt leaves any earlier model in place.
@@ -26,6 +27,7 @@ import xarray as xr
 import yaml
 
 from mmm import __version__
+from mmm.calibration.records import read_records, write_records
 from mmm.config import Config, parse_config
 from mmm.data import dataset_from_frame
 from mmm.errors import MmmError
@@ -34,6 +36,8 @@ from mmm.model import Scales
 
 FORMAT_VERSION = 1
 FILES = ("posterior.nc", "config.yaml", "data.csv", "summary.json", "meta.json")
+#: Present when the model was calibrated with lift tests.
+LIFT_TESTS = "lift_tests.csv"
 
 
 def save_model(fitted: FittedModel, directory: str | Path, summary: dict | None = None) -> Path:
@@ -65,6 +69,8 @@ def save_model(fitted: FittedModel, directory: str | Path, summary: dict | None 
         )
         frame = frame.rename(columns={c.name: c.spend_column for c in fitted.config.channels})
         frame.to_csv(staging / "data.csv", index=False, date_format="%Y-%m-%d")
+        if fitted.lift_records:
+            write_records(fitted.lift_records, staging / LIFT_TESTS)
         _write_json(staging / "summary.json", summary)
         _write_json(
             staging / "meta.json",
@@ -111,7 +117,11 @@ def load_model(directory: str | Path) -> FittedModel:
     with xr.open_datatree(directory / "posterior.nc", engine="h5netcdf") as tree:
         idata = tree.load()
     diagnostics = Diagnostics(**meta["diagnostics"])
-    return FittedModel(config, dataset, idata, Scales.from_dict(meta["scales"]), diagnostics)
+    lift_path = directory / LIFT_TESTS
+    lift_records = read_records(lift_path) if lift_path.is_file() else []
+    return FittedModel(
+        config, dataset, idata, Scales.from_dict(meta["scales"]), diagnostics, lift_records
+    )
 
 
 def _load_config(path: Path) -> Config:

@@ -34,7 +34,7 @@ def fit_command(
     from mmm.analysis import summary_dict
     from mmm.config import load_config
     from mmm.data import load_dataset
-    from mmm.fit import fit
+    from mmm.fit import fit, load_lift_records
     from mmm.store import save_model
 
     cfg = load_config(config)
@@ -45,16 +45,18 @@ def fit_command(
     if overrides:
         cfg = cfg.model_copy(update={"sampler": cfg.sampler.model_copy(update=overrides)})
     dataset = load_dataset(cfg)
+    lift_records = load_lift_records(cfg)
     target = output or Path("models") / cfg.name
     console.print(
         f"[bold]{cfg.name}[/]: {dataset.n_periods} {dataset.frequency} periods "
         f"({dataset.dates[0].date()} to {dataset.dates[-1].date()}), "
-        f"{len(cfg.channels)} channels, {len(cfg.controls)} controls; "
+        f"{len(cfg.channels)} channels, {len(cfg.controls)} controls, "
+        f"{len(lift_records)} lift tests; "
         f"{cfg.sampler.chains} chains x {cfg.sampler.draws} draws ({cfg.sampler.backend})"
     )
     show_progress = sys.stderr.isatty() if progress is None else progress
     try:
-        fitted = fit(cfg, dataset, progress=show_progress, on_stage=_stage)
+        fitted = fit(cfg, dataset, lift_records, progress=show_progress, on_stage=_stage)
         _stage("summarizing and saving")
         summary = summary_dict(fitted)
         save_model(fitted, target, summary)

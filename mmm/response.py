@@ -67,6 +67,20 @@ def saturation_slope(name: str, x: np.ndarray, values: list[np.ndarray]) -> np.n
     raise ValueError(f"no derivative for saturation '{name}'")  # pragma: no cover
 
 
+def _value_and_slope(
+    name: str, x: np.ndarray, values: list[np.ndarray], with_slope: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """``f(x)`` and (optionally) ``f'(x)``, sharing the work (one tanh for logistic)."""
+    if name == "logistic" and with_slope:
+        (lam,) = values
+        value = np.tanh(0.5 * lam * x)
+        slope = 1.0 - value * value
+        slope *= 0.5 * lam
+        return value, slope
+    value = SATURATIONS[name].function(x, *values)
+    return value, saturation_slope(name, x, values) if with_slope else None
+
+
 def draw_indices(n_available: int, n_draws: int | None) -> np.ndarray:
     """Evenly spaced draw indices (all draws when ``n_draws`` is None or too large)."""
     if n_draws is None or n_draws >= n_available:
@@ -261,17 +275,23 @@ class ResponseModel:
 
     def _saturate(self, x: np.ndarray, with_slope: bool = True) -> tuple[np.ndarray, Any]:
         """Saturation values (and slopes) of ``x`` (..., K, M) channel by channel."""
+        groups = self.plan.groups("saturation")
+        if len(groups) == 1:  # the common case: no fancy-index copies
+            name = groups[0]
+            args = [self.params[self.plan.param_name(name, p)][:, None, :]
+                    for p in SATURATIONS[name].params]  # fmt: skip
+            return _value_and_slope(name, x, args, with_slope)
         shape = np.broadcast_shapes(x.shape, (self.beta.shape[0], 1, x.shape[-1]))
         values = np.empty(shape)
         slopes = np.empty_like(values) if with_slope else None
-        for name in self.plan.groups("saturation"):
+        for name in groups:
             comp = SATURATIONS[name]
             idx = self.plan.members("saturation", name)
             args = [self.params[self.plan.param_name(name, p)][:, None, :] for p in comp.params]
-            part = x[..., idx]
-            values[..., idx] = comp.function(part, *args)
+            value, slope = _value_and_slope(name, x[..., idx], args, with_slope)
+            values[..., idx] = value
             if with_slope:
-                slopes[..., idx] = saturation_slope(name, part, args)
+                slopes[..., idx] = slope
         return values, slopes
 
     def evaluate(self, spend: Any, gradient: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
@@ -292,12 +312,14 @@ class ResponseModel:
             ``d contribution / d spend``: the exact marginal ROI per draw.
         """
         spend = np.asarray(spend, dtype=float)
-        x = self.offset + spend * self.slope
+        x = spend * self.slope
+        x += self.offset
         values, slopes = self._saturate(x, with_slope=gradient)
         contribution = self.beta * (values.sum(axis=1) - self.base)
         if not gradient:
             return contribution, None
-        return contribution, self.beta * (slopes * self.slope).sum(axis=1)
+        slopes *= self.slope
+        return contribution, self.beta * slopes.sum(axis=1)
 
 
 def response_from_truth(

@@ -37,7 +37,8 @@ def _distinct_pairs(data: PathData) -> tuple[np.ndarray, np.ndarray]:
     """Unique (path, channel) pairs sorted by path: each journey's channel set."""
     t = data.touches()
     n = len(t.channels)
-    key = np.unique(t.path_id * n + t.channel)
+    key = np.sort(t.path_id * n + t.channel)  # sort-based unique: faster than hashing here
+    key = key[np.r_[True, key[1:] != key[:-1]]]
     return key // n, key % n
 
 

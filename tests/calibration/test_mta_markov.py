@@ -79,3 +79,28 @@ def test_value_removal_effects_and_transition_matrix() -> None:
 def test_order_out_of_range(issue_example, order) -> None:
     with pytest.raises(MmmError, match=f"'order': Markov order must be 1, 2, 3 or 4, got {order}"):
         markov(issue_example, order=order)
+
+
+def test_iterative_solver_matches_direct(rng, monkeypatch) -> None:
+    import sys
+
+    channels = np.array(list("abcde"))
+    paths = [" > ".join(rng.choice(channels, size=rng.integers(1, 8))) for _ in range(300)]
+    frame = pd.DataFrame(
+        {
+            "path": paths,
+            "conversions": rng.integers(0, 5, 300),
+            "value": rng.uniform(0, 50, 300),
+            "nulls": rng.integers(1, 20, 300),
+        }
+    )
+    data = read_paths(frame)
+    direct = markov(data, order=3)
+    monkeypatch.setattr(sys.modules["mmm.calibration.markov"], "DIRECT_MAX_STATES", 0)
+    iterative = markov(read_paths(frame), order=3)
+    np.testing.assert_allclose(
+        iterative.removal_effects.iloc[:, 1:], direct.removal_effects.iloc[:, 1:], rtol=1e-10
+    )
+    assert iterative.details["conversion_probability"] == pytest.approx(
+        direct.details["conversion_probability"], rel=1e-12
+    )

@@ -11,6 +11,7 @@ Entry points
 from __future__ import annotations
 
 import difflib
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -106,7 +107,12 @@ def attribute(data: PathData, model: str, **options: Any) -> Attribution:
     Attribution
     """
     func = model_function(model)
-    try:
-        return func(data, **options)
-    except TypeError as exc:
-        raise MmmError(f"bad option for model '{model}': {exc}", key="model") from None
+    accepted = [p for p in inspect.signature(func).parameters if p != "data"]
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise MmmError(
+            f"model '{model}' has no option {', '.join(unknown)}; its options: "
+            f"{', '.join(accepted) or 'none'}",
+            key="model",
+        )
+    return func(data, **options)

@@ -94,3 +94,5 @@ def test_bad_position_shares_and_unknown_model(data) -> None:
         position_based(data, first=0.7, last=0.5)
     with pytest.raises(MmmError, match="Did you mean 'linear'"):
         attribute(data, "lineer")
+    with pytest.raises(MmmError, match="model 'linear' has no option order; its options: none"):
+        attribute(data, "linear", order=2)

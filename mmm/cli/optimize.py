@@ -105,6 +105,13 @@ def _print_plan_notes(summary: dict) -> None:
         f"[{format_number(uplift['lo'])}, {format_number(uplift['hi'])}]; "
         f"P(plan beats it) = {totals['p_better']:.2f}"
     )
+    if summary["reference"] == "current spend":
+        console.print(
+            f"Total spend {format_number(totals['spend'])} versus current "
+            f"{format_number(totals['current_spend'])} "
+            f"({_signed(totals['spend'] - totals['current_spend'])}); expected KPI "
+            f"{format_interval(totals['kpi'])}."
+        )
     solver = summary["solver"]
     if solver:
         state = "converged" if solver["success"] else f"did NOT converge: {solver['message']}"

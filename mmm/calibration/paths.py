@@ -69,12 +69,17 @@ class PathData:
     touches_sql : str, optional
         For event logs: a DuckDB query of the converted journeys' touches with columns
         ``journey``, ``channel``, ``age_days`` (time before the conversion) and ``value``.
+    unattributed_conversions : float
+        For event logs: conversions whose journey has no touch left (no channel row in the
+        lookback window, e.g. a second conversion in the same session); they are not in
+        ``table``.
     """
 
     table: pd.DataFrame
     source: str = "<paths>"
     touches_sql: str | None = None
     connection: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
+    unattributed_conversions: float = 0.0
     _touches: Touches | None = field(default=None, repr=False)
 
     @property
@@ -401,4 +406,13 @@ def paths_from_events(
         SELECT user_id || '#' || CAST(jn AS VARCHAR) AS journey, channel,
                epoch(end_ts - ts) / 86400.0 AS age_days, jvalue AS value
         FROM touches WHERE converted"""
-    return PathData(table=table, source=name, touches_sql=touches_sql, connection=con)
+    total = con.execute(
+        f"SELECT count(*) FROM {relation} WHERE coalesce(CAST(conversion AS BOOLEAN), false)"
+    ).fetchall()[0][0]
+    return PathData(
+        table=table,
+        source=name,
+        touches_sql=touches_sql,
+        connection=con,
+        unattributed_conversions=float(total) - float(table["conversions"].sum()),
+    )

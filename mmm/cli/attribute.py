@@ -149,6 +149,7 @@ def attribute_command(
         "conversions": data.total_conversions,
         "value": data.total_value,
         "nulls": float(data.table["nulls"].sum()),
+        "unattributed_conversions": data.unattributed_conversions,
     }
     if as_json:
         payload = {**summary, "results": [r.to_dict() for r in results]}
@@ -158,5 +159,10 @@ def attribute_command(
         f"{summary['paths']:,} distinct paths, {summary['conversions']:,.0f} conversions, "
         f"{summary['nulls']:,.0f} non-converting journeys, value {summary['value']:,.2f}"
     )
+    if data.unattributed_conversions:
+        console.print(
+            f"{data.unattributed_conversions:,.0f} conversions had no touch in their journey "
+            "(lookback window) and are not attributed"
+        )
     for result in results:
         _print(result, transitions)

@@ -40,6 +40,17 @@ def test_events_become_journeys_with_lookback() -> None:
     assert table.loc["email", "value"] == 7
     assert data.total_conversions == 4
     assert data.total_value == 82
+    assert data.unattributed_conversions == 0
+
+
+def test_conversion_without_touch_is_counted_as_unattributed() -> None:
+    events = _events()
+    marker = pd.DataFrame(  # a second conversion right after u1's first, with no channel
+        [("u1", pd.Timestamp("2025-01-03 00:00:01"), "", True, 9.0)], columns=events.columns
+    )
+    data = paths_from_events(pd.concat([events, marker], ignore_index=True))
+    assert data.total_conversions == 4
+    assert data.unattributed_conversions == 1
 
 
 def test_long_lookback_keeps_old_touch_and_collapse_merges_repeats() -> None:

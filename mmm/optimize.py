@@ -202,15 +202,23 @@ class _Solver:
         return list(zip(self.lower[self.free] / self.unit, hi / self.unit, strict=True))
 
     def _starts(self, total: float) -> list[np.ndarray]:
-        """The reference mix and (for S-shaped curves) an even split, fitted into the bounds."""
+        """Starting points fitted into the bounds: the current mix; with S-shaped (Hill)
+        channels also an even split and one start per Hill channel giving it 70%."""
         free_total = total - self.base.sum()
         lo, hi = self.lower[self.free], np.minimum(self.upper[self.free], total)
         current = self.response.current[self.free]
         mix = current / current.sum() if current.sum() > 0 else np.full(len(lo), 1 / len(lo))
         starts = [fit_to_total(mix * free_total, lo, hi, free_total)]
-        if "hill" in self.response.plan.saturation:
+        s_shaped = [
+            j for j, i in enumerate(np.flatnonzero(self.free))
+            if self.response.plan.saturation[i] == "hill"
+        ]  # fmt: skip
+        if s_shaped:  # not concave: also start even, and with each S-curve channel favoured
             starts.append(fit_to_total(np.full(len(lo), free_total / len(lo)), lo, hi, free_total))
-            starts.append(fit_to_total(hi * free_total / hi.sum(), lo, hi, free_total))
+            for j in s_shaped:
+                favoured = 0.3 * free_total * mix
+                favoured[j] += 0.7 * free_total
+                starts.append(fit_to_total(favoured, lo, hi, free_total))
         return [s / self.unit for s in starts]
 
     def _score(self, v: np.ndarray, objective: Objective) -> tuple[float, np.ndarray]:

@@ -247,6 +247,9 @@ def funnel_command(
     weekly_out: Annotated[
         Path | None, typer.Option(help="Write weekly MQL/SQL/won revenue CSV here.")
     ] = None,
+    week_start: Annotated[
+        str, typer.Option(help="First day of the weekly CSV's weeks (MON ... SUN).")
+    ] = "MON",
     json_output: Annotated[
         bool, typer.Option("--json", help="Print machine-readable JSON.")
     ] = False,
@@ -277,7 +280,10 @@ def funnel_command(
         else None
     )
     if weekly_out:
-        write_weekly(weekly_aggregates(leads, by, as_of=rep.as_of, rules=rules), weekly_out)
+        weekly = weekly_aggregates(
+            leads, by, as_of=rep.as_of, rules=rules, week_start=week_start.upper()
+        )
+        write_weekly(weekly, weekly_out)
     if json_output:
         out = rep.to_dict()
         out["implied_stage_dates"] = leads.attrs.get("implied_stage_dates", 0)

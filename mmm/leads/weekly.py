@@ -2,8 +2,8 @@
 
 Each metric is dated by the day the stage was reached (an MQL counts in the week it became an
 MQL, revenue in the week the deal was won), so weekly totals are not censored the way cohort
-rates are. Weeks start on Monday; the ``date`` column holds that Monday. Every week between the
-first and last is present, with zeros where nothing happened.
+rates are. Weeks start on Monday by default (``week_start``); ``date`` holds their first day.
+Every week between the first and last is present, with zeros where nothing happened.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from mmm.leads.funnel import group_labels
 from mmm.leads.schema import FUNNEL, latest_date
 
 DEFAULT_METRICS: tuple[str, ...] = ("mql", "sql", "won_revenue")
+DAYS: tuple[str, ...] = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 METRICS: tuple[str, ...] = (*FUNNEL, "won_revenue", "pipeline_value")
 
 
@@ -46,6 +47,7 @@ def weekly_aggregates(
     metrics: tuple[str, ...] = DEFAULT_METRICS,
     as_of: str | pd.Timestamp | None = None,
     complete_weeks: bool = True,
+    week_start: str = "MON",
     rules: tuple[Rule, ...] | None = None,
 ) -> pd.DataFrame:
     """Weekly totals per channel, wide, gap-free.
@@ -62,14 +64,16 @@ def weekly_aggregates(
     as_of : str or Timestamp, optional
         Export date; events after it are ignored. Default: the latest date in the table.
     complete_weeks : bool
-        Drop the last week when ``as_of`` is not its Sunday (a partial week looks like a drop).
+        Drop the last week when ``as_of`` is not its last day (a partial week looks like a drop).
+    week_start : str
+        First day of the week (``MON`` ... ``SUN``), to match the spend data's weeks.
     rules : tuple of Rule, optional
         Channel rules for ``by="channel"``.
 
     Returns
     -------
     DataFrame
-        ``date`` (Monday of the week) then ``<metric>_<channel>`` columns and
+        ``date`` (first day of the week) then ``<metric>_<channel>`` columns and
         ``<metric>_total`` for each metric, floats for revenue, ints for counts.
     """
     for m in metrics:
@@ -82,16 +86,19 @@ def weekly_aggregates(
     if len(set(slugs.values())) < len(slugs):
         raise DataError("two channel names give the same column name; rename one", key=by)
     created = leads["created"][leads["created"] <= as_of]
-    first = created.min().to_period("W-SUN").start_time
-    last = as_of.to_period("W-SUN").start_time
-    if complete_weeks and as_of.normalize() < as_of.to_period("W-SUN").end_time.normalize():
+    if week_start not in DAYS:
+        raise DataError(f"week_start must be one of {', '.join(DAYS)}, got '{week_start}'")
+    anchor = f"W-{DAYS[DAYS.index(week_start) - 1]}"  # a week starting MON ends SUN
+    first = created.min().to_period(anchor).start_time
+    last = as_of.to_period(anchor).start_time
+    if complete_weeks and as_of.normalize() < as_of.to_period(anchor).end_time.normalize():
         last -= pd.Timedelta(days=7)
-    weeks = pd.date_range(first, last, freq="W-MON")
+    weeks = pd.date_range(first, last, freq=f"W-{week_start}")
     out = pd.DataFrame({"date": weeks})
     for metric in metrics:
         date, amount = _metric(leads, metric)
         ok = (date <= as_of).to_numpy()
-        week = date[ok].dt.to_period("W-SUN").dt.start_time.to_numpy()
+        week = date[ok].dt.to_period(anchor).dt.start_time.to_numpy()
         table = (
             pd.DataFrame({"week": week, "group": labels[ok], "amount": amount[ok]})
             .groupby(["week", "group"])["amount"]

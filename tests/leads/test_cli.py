@@ -32,9 +32,9 @@ def _crm(tmp_path: Path, rng: np.random.Generator, n: int = 2_000) -> Path:
 def test_funnel_tables_and_weekly(tmp_path: Path, rng: np.random.Generator) -> None:
     crm = _crm(tmp_path, rng)
     weekly = tmp_path / "weekly.csv"
-    result = runner.invoke(
-        app, ["funnel", str(crm), "--by", "channel", "--weekly-out", str(weekly)]
-    )
+    args = ["funnel", str(crm), "--by", "channel", "--weekly-out", str(weekly)]
+    args += ["--week-start", "sun"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     for title in (
         "Leads reaching each stage",
@@ -45,9 +45,9 @@ def test_funnel_tables_and_weekly(tmp_path: Path, rng: np.random.Generator) -> N
         assert title in result.stdout
     assert "kaplan-meier, horizon 180 d" in result.stdout
     w = pd.read_csv(weekly)
-    assert {"date", "mql_total", "sql_total", "won_revenue_total", "mql_paid_search"} <= set(
-        w.columns
-    )
+    expected = {"date", "mql_total", "sql_total", "won_revenue_total", "mql_paid_search"}
+    assert expected <= set(w.columns)
+    assert (pd.to_datetime(w["date"]).dt.day_name() == "Sunday").all()
 
 
 def test_funnel_json(tmp_path: Path, rng: np.random.Generator) -> None:

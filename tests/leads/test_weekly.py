@@ -56,3 +56,16 @@ def test_slug_and_csv(tmp_path: Path, small_leads: pd.DataFrame) -> None:
     back = pd.read_csv(path)
     assert back["date"].iloc[0] == "2024-12-30"
     assert not (tmp_path / "weekly.csv.tmp").exists()
+
+
+def test_week_start_sunday(small_leads: pd.DataFrame) -> None:
+    w = weekly_aggregates(small_leads, as_of="2025-03-31", week_start="SUN")
+    # first lead Wed 2025-01-01 -> week of Sun 2024-12-29; 03-31 (Mon) is in the partial week
+    # of Sun 03-30, dropped
+    assert w["date"].iloc[0] == pd.Timestamp("2024-12-29")
+    assert w["date"].iloc[-1] == pd.Timestamp("2025-03-23")
+    assert (w["date"].dt.day_name() == "Sunday").all()
+    wk = w.set_index("date")
+    assert wk.loc["2025-01-05", "mql_total"] == 4  # MQLs Sun 01-05 .. Thu 01-09 (L1 to L4)
+    with pytest.raises(DataError, match="week_start must be one of"):
+        weekly_aggregates(small_leads, week_start="monday")

@@ -34,6 +34,12 @@ def signed(value: float) -> str:
     return text if text.startswith("-") or text == "n/a" else f"+{text}"
 
 
+def signed_percent(value: float, digits: int = 1) -> str:
+    """A fraction as a percentage with an explicit sign: ``0.05 -> '+5.0%'``."""
+    text = percent(value, digits)
+    return text if text.startswith("-") or text == "n/a" else f"+{text}"
+
+
 def interval(stat: Mapping[str, float], kind: str = "number") -> str:
     """``mean [lo, hi]`` from a ``{"mean", "lo", "hi"}`` mapping.
 
@@ -48,4 +54,10 @@ def interval(stat: Mapping[str, float], kind: str = "number") -> str:
     return f"{fmt(stat['mean'])} [{fmt(stat['lo'])}, {fmt(stat['hi'])}]"
 
 
-FILTERS = {"num": number, "pct": percent, "signed": signed, "ival": interval}
+FILTERS = {
+    "num": number,
+    "pct": percent,
+    "signed": signed,
+    "spct": signed_percent,
+    "ival": interval,
+}

@@ -321,6 +321,13 @@ def write_report(
     from mmm.store import load_model
 
     start = time.perf_counter()
+    browser = None
+    if pdf:
+        from mmm.report.pdf import find_browser, print_to_pdf
+
+        browser = find_browser()
+        if browser is None:  # fail before the slow part
+            print_to_pdf(output, Path(output).with_suffix(".pdf"))
     model_dir = Path(model_dir)
     fitted = load_model(model_dir)
     summary = json.loads((model_dir / "summary.json").read_text())
@@ -339,7 +346,5 @@ def write_report(
     os.replace(partial, output)
     pdf_path = None
     if pdf:
-        from mmm.report.pdf import print_to_pdf
-
-        pdf_path = print_to_pdf(output, output.with_suffix(".pdf"))
+        pdf_path = print_to_pdf(output, output.with_suffix(".pdf"), browser)
     return ReportResult(output, pdf_path, time.perf_counter() - start)

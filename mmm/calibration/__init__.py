@@ -15,6 +15,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from mmm.calibration.events import paths_from_events
 from mmm.calibration.heuristics import (
     Attribution,
     first_touch,
@@ -26,7 +27,7 @@ from mmm.calibration.heuristics import (
 )
 from mmm.calibration.lift import GeoLift, HoldoutLift, geo_lift, holdout_lift
 from mmm.calibration.markov import markov
-from mmm.calibration.paths import PathData, paths_from_events, read_input, read_paths
+from mmm.calibration.paths import PathData, read_input, read_paths
 from mmm.calibration.records import LiftRecord, read_records, write_records
 from mmm.calibration.shapley import shapley
 from mmm.errors import MmmError

@@ -100,6 +100,10 @@ def simulate_ga4(
     has_src = first & np.array([s[0] is not None for s in SESSION_SOURCES])[src]
     has_camp = has_src & np.array([s[2] is not None for s in SESSION_SOURCES])[src]
     has_value = kind >= 2
+    # rows in time order, as a daily export holds them (not grouped by session)
+    order = np.argsort(ts, kind="stable")
+    sess, first, ts, kind, value, src = (a[order] for a in (sess, first, ts, kind, value, src))
+    has_src, has_camp, has_value = has_src[order], has_camp[order], has_value[order]
 
     # parameters: 0 ga_session_id, 1 page_location, 2 source, 3 medium, 4 campaign, 5 value
     counts = np.stack(
@@ -117,7 +121,6 @@ def simulate_ga4(
     camps = [s[2] for s in SESSION_SOURCES]
     page = rng.integers(0, len(PAGES), n_events)
     vocab = [f"https://example.com{p}" for p in PAGES]
-    str_codes = np.zeros(len(slot), np.int64)
     str_vocab: list[str | None] = [
         None,
         *vocab,
@@ -126,15 +129,11 @@ def simulate_ga4(
         *[v for v in camps if v],
     ]
     index = {v: i for i, v in enumerate(str_vocab) if v is not None}
-    e_src = src[ev_idx]
-    str_codes = np.where(slot == 1, 1 + page[ev_idx], str_codes)
+    # string code of every parameter: a (session source, slot) lookup, landing pages apart
+    lut = np.zeros((len(SESSION_SOURCES), 6), np.int64)
     for j, (s_, m_, c_, _) in enumerate(SESSION_SOURCES):
-        hit = e_src == j
-        if s_:
-            str_codes = np.where(hit & (slot == 2), index[s_], str_codes)
-            str_codes = np.where(hit & (slot == 3), index[m_], str_codes)
-        if c_:
-            str_codes = np.where(hit & (slot == 4), index[c_], str_codes)
+        lut[j, 2:5] = [index.get(s_, 0), index.get(m_, 0), index.get(c_, 0)]
+    str_codes = np.where(slot == 1, 1 + page[ev_idx], lut[src[ev_idx], slot])
     string_value = _strings(str_vocab, str_codes)
     int_value = pa.array(
         np.where(slot == 0, (start_of_sess // 1_000_000)[sess][ev_idx], 0),
@@ -173,7 +172,7 @@ def simulate_ga4(
         day - day.min(),
         np.arange(day.min(), day.max() + 1).astype("datetime64[D]"),
     )
-    table = pa.table(
+    return pa.table(
         {
             "event_date": _strings([str(d).replace("-", "") for d in day_vocab], day_codes),
             "event_timestamp": pa.array(ts, type=pa.int64()),
@@ -184,4 +183,3 @@ def simulate_ga4(
             "event_value_in_usd": pa.array(np.nan_to_num(value), mask=~has_value),
         }
     )
-    return table.sort_by("event_timestamp")  # daily export order, not grouped by session

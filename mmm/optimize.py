@@ -271,6 +271,13 @@ class _Solver:
         """Target KPI (least spend) or ROI floor (most KPI) under a spend cap."""
         mean = Objective("mean")
         cap = min(self.budget, float(self.upper.sum()))
+        if self.objective.kind == "target_kpi":
+            # A feasible start without a full solve when the current mix at the cap suffices.
+            start = self.base.copy()
+            start[self.free] = self._starts(cap)[0] * self.unit
+            kpi = float(self.response.evaluate(start, gradient=False)[0].sum(axis=1).mean())
+            if kpi >= self.objective.value:
+                return self._least_spend(start, self.objective.value)
         most = self.maximize(cap, mean)
         best_kpi = float(self.response.evaluate(most, gradient=False)[0].sum(axis=1).mean())
         if self.objective.kind == "target_kpi":

@@ -139,3 +139,12 @@ def test_funnel_minimal_columns(tmp_path: Path, small_raw: pd.DataFrame) -> None
     out = json.loads(result.stdout)
     assert "accounts" not in out
     assert out["sales"][0]["won_revenue"] == 0
+
+
+def test_example_export_runs() -> None:
+    example = Path(__file__).parents[2] / "configs" / "leads" / "example_crm.csv"
+    result = runner.invoke(app, ["funnel", str(example), "--by", "channel", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["stages"][0]["lead"] == 800
+    assert out["accounts"]["summary"]["accounts"] > 0

@@ -18,12 +18,19 @@ OBJECTIVE_HELP = (
 )
 
 
+_SHORT = {"fixed": "fixed", "at lower bound": "at min", "at upper bound": "at max"}
+
+
 def _signed(value: float) -> str:
     return ("+" if value >= 0 else "-") + format_number(abs(value))
 
 
 def _stat(stat: dict) -> str:
-    return "n/a" if stat["mean"] is None else format_interval(stat)
+    """``mean`` over ``[lo, hi]`` on two lines (keeps columns narrow)."""
+    if stat["mean"] is None:
+        return "n/a"
+    lo, hi = format_number(stat["lo"]), format_number(stat["hi"])
+    return f"{format_number(stat['mean'])}\n[{lo}, {hi}]"
 
 
 def plan_table(summary: dict) -> Table:
@@ -38,18 +45,26 @@ def plan_table(summary: dict) -> Table:
         abs(r["reference"] - r["current"]) > 1e-6 * max(1.0, r["current"])
         for r in summary["channels"].values()
     )
-    columns = ["channel", "current"] + (["current mix at budget"] if scaled else [])
-    columns += ["optimal", "change", "contribution", "ROI", "mROI", "status"]
+    columns = ["channel", "current"] + (["at budget"] if scaled else [])
+    columns += ["optimal", "change", "contribution", "ROI", "mROI"]
+    widest = max(len(name) for name in [*summary["channels"], "total"])
     for name in columns:
-        table.add_column(name, justify="left" if name in ("channel", "status") else "right")
+        table.add_column(
+            name,
+            justify="left" if name == "channel" else "right",
+            no_wrap=name == "channel",
+            min_width=widest if name == "channel" else None,
+            overflow="fold",
+        )
     for name, row in summary["channels"].items():
-        cells = [name, format_number(row["current"])]
+        status = _SHORT.get(row["status"])
+        cells = [f"{name}\n({status})" if status else name, format_number(row["current"])]
         cells += [format_number(row["reference"])] if scaled else []
         change = _signed(row["change"])
         if row["change_pct"] is not None:
-            change += f" ({100 * row['change_pct']:+.0f}%)"
+            change += f"\n{100 * row['change_pct']:+.0f}%"
         cells += [format_number(row["optimal"]), change, _stat(row["contribution"])]
-        cells += [_stat(row["roi"]), _stat(row["mroi"]), row["status"]]
+        cells += [_stat(row["roi"]), _stat(row["mroi"])]
         table.add_row(*cells)
     totals = summary["totals"]
     cells = ["total", format_number(totals["current_spend"])]
@@ -59,7 +74,6 @@ def plan_table(summary: dict) -> Table:
         _signed(totals["spend"] - totals["reference_spend"]),
         _stat(totals["kpi"]),
         _stat(totals["roi"]),
-        "",
         "",
     ]
     table.add_row(*cells, style="bold", end_section=True)
@@ -127,10 +141,10 @@ def optimize_command(
     model_dir: Annotated[Path, typer.Argument(help="Fitted model folder (from `mmm fit`).")],
     budget: Annotated[
         float | None,
-        typer.Option(help="Total spend over the horizon [default: current spend of the horizon]."),
+        typer.Option(help="Total spend over the horizon (default: current spend of the horizon)."),
     ] = None,
     horizon: Annotated[
-        int | None, typer.Option(min=1, help="Planned periods [default: 13 weeks / 91 days].")
+        int | None, typer.Option(min=1, help="Planned periods (default: 13 weeks / 91 days).")
     ] = None,
     bounds: Annotated[
         str | None,
@@ -145,7 +159,7 @@ def optimize_command(
     ] = "flat",
     objective: Annotated[str, typer.Option(help=OBJECTIVE_HELP)] = "mean",
     draws: Annotated[
-        int | None, typer.Option(min=1, help="Posterior draws to use [default: all].")
+        int | None, typer.Option(min=1, help="Posterior draws to use (default: all).")
     ] = None,
     scenarios: Annotated[
         Path | None, typer.Option(help="Scenario YAML: compare named plans side by side.")
@@ -155,7 +169,7 @@ def optimize_command(
     ] = False,
     interval: Annotated[
         float | None,
-        typer.Option(min=0.01, max=0.99, help="Interval probability [default: the model's]."),
+        typer.Option(min=0.01, max=0.99, help="Interval probability (default: the model's)."),
     ] = None,
 ) -> None:
     """Find the allocation of a budget that maximizes the expected KPI (or another objective)."""

@@ -51,7 +51,7 @@ def summary_command(
     ] = False,
     interval: Annotated[
         float | None,
-        typer.Option(min=0.01, max=0.99, help="Interval probability [default: the model's]."),
+        typer.Option(min=0.01, max=0.99, help="Interval probability (default: the model's)."),
     ] = None,
 ) -> None:
     """Print each channel's ROI, marginal ROI and share of contribution, with intervals."""

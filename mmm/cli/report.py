@@ -12,7 +12,9 @@ from mmm.cli._common import console, user_errors
 
 @user_errors
 def report_command(
-    model: Annotated[Path, typer.Argument(help="Model folder written by `mmm fit`.")],
+    model: Annotated[
+        Path, typer.Argument(metavar="MODEL_DIR", help="Model folder written by `mmm fit`.")
+    ],
     scenarios: Annotated[
         Path | None,
         typer.Option(help="Scenario file (as `mmm optimize --scenarios` reads) for section 9."),
@@ -26,7 +28,7 @@ def report_command(
         typer.Option("--pdf/--no-pdf", help="Also print a PDF beside it (needs Chromium)."),
     ] = False,
 ) -> None:
-    """Write a self-contained HTML report for MODEL (figures inlined; opens offline)."""
+    """Write a self-contained HTML report for MODEL_DIR (figures inlined; opens offline)."""
     from mmm.report import write_report
 
     result = write_report(model, output, scenarios=scenarios, pdf=pdf)

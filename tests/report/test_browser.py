@@ -39,7 +39,7 @@ def _chromedriver() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser_path() -> str:
     """The Chromium executable (skip, or fail under CI, without one)."""
     path = find_browser()
@@ -48,7 +48,7 @@ def browser_path() -> str:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def driver(browser_path: str) -> Iterator[object]:
     """A headless Chromium under selenium with a fresh profile and browser-console logging."""
     try:

@@ -126,9 +126,9 @@ def predictive_check(actual: np.ndarray, replicated: np.ndarray, target_name: st
     ax.stairs(counts, bins, color=palette.ACTUAL, lw=2.0, label=f"observed {target_name}")
     ax.set_title("Posterior predictive check: distribution of the KPI")
     ax.set_xlabel(f"{target_name} per period")
-    ax.set_ylabel("density")
+    ax.set_ylabel("frequency (density)")
+    ax.set_yticks([])
     ax.xaxis.set_major_formatter(_NUMBER)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.2g}"))
     ax.legend(loc="upper right")
     return fig
 

@@ -3,7 +3,8 @@
 # system packages (root, apt-get present). Without it the browser test is skipped, not failed,
 # except in CI, where the test demands it.
 set -uo pipefail
-if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+if { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; } \
+   && command -v chromedriver >/dev/null 2>&1; then
   exit 0
 fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from mmm.cli import fit, simulate
-from mmm.cli import attribute, lift
-from mmm.cli import funnel
-from mmm.cli import ga4
-from mmm.cli import optimize, summary
-from mmm.cli import report
+from mmm.cli import attribute, fit, funnel, ga4, lift, optimize, report, simulate, summary
 
 app = typer.Typer(
     name="mmm",

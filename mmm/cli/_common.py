@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -14,13 +13,10 @@ from mmm.errors import MmmError
 console = Console()
 err_console = Console(stderr=True)
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
 USER_ERROR_EXIT_CODE = 2
 
 
-def user_errors(func: Callable[P, R]) -> Callable[P, R]:
+def user_errors[**P, R](func: Callable[P, R]) -> Callable[P, R]:
     """Turn an :class:`MmmError` raised by a command into one message and exit code 2."""
 
     @functools.wraps(func)

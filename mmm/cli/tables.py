@@ -17,8 +17,7 @@ def format_number(value: float) -> str:
 def format_interval(stat: dict[str, float]) -> str:
     """``mean [lo, hi]`` from a ``{"mean", "lo", "hi"}`` mapping."""
     return (
-        f"{format_number(stat['mean'])} "
-        f"[{format_number(stat['lo'])}, {format_number(stat['hi'])}]"
+        f"{format_number(stat['mean'])} [{format_number(stat['lo'])}, {format_number(stat['hi'])}]"
     )
 
 

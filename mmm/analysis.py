@@ -126,30 +126,48 @@ def interval(draws: np.ndarray, prob: float = 0.9, axis: int = 0) -> dict[str, n
     return {"mean": draws.mean(axis=axis), "lo": lo, "hi": hi}
 
 
-def channel_table(fitted: FittedModel) -> xr.Dataset:
+STATS = ("mean", "lo", "hi")
+
+
+def channel_draw_summary(
+    draws: dict[str, np.ndarray], channels: list[str], prob: float
+) -> xr.Dataset:
+    """Mean and central interval of per-channel draws (S, M), as dims (channel, stat)."""
+    data = {}
+    for name, values in draws.items():
+        summary = interval(values, prob)
+        data[name] = (("channel", "stat"), np.stack([summary[s] for s in STATS], axis=1))
+    return xr.Dataset(
+        data, coords={"channel": list(channels), "stat": list(STATS)}, attrs={"interval": prob}
+    )
+
+
+def channel_table(fitted: FittedModel, prob: float | None = None) -> xr.Dataset:
     """Per-channel spend, contribution, ROI and mROI with central intervals.
+
+    Parameters
+    ----------
+    fitted : FittedModel
+    prob : float, optional
+        Central interval probability; ``config.interval`` when omitted.
 
     Returns
     -------
     xarray.Dataset
         Variables ``spend`` (channel) and ``contribution``, ``roi``, ``mroi`` (channel, stat)
-        with stat in (mean, lo, hi); the interval is ``config.interval``.
+        with stat in (mean, lo, hi).
     """
-    prob = fitted.config.interval
-    channels = list(fitted.config.channel_names)
+    prob = float(fitted.config.interval if prob is None else prob)
+    spend = fitted.dataset.spend.sum(axis=0)
     contribution = channel_contributions(fitted).sum(axis=1)
     quantities = {
         "contribution": contribution,
-        "roi": contribution / fitted.dataset.spend.sum(axis=0),
+        "roi": contribution / spend,
         "mroi": mroi_draws(fitted, base=contribution),
     }
-    data = {"spend": ("channel", fitted.dataset.spend.sum(axis=0))}
-    for name, draws in quantities.items():
-        summary = interval(draws, prob)
-        data[name] = (("channel", "stat"), np.stack([summary[s] for s in ("mean", "lo", "hi")], 1))
-    return xr.Dataset(
-        data, coords={"channel": channels, "stat": ["mean", "lo", "hi"]}, attrs={"interval": prob}
-    )
+    table = channel_draw_summary(quantities, fitted.config.channel_names, prob)
+    table["spend"] = ("channel", spend)
+    return table
 
 
 def summary_dict(fitted: FittedModel) -> dict:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import numpy as np
 import xarray as xr
 
-from mmm.analysis import channel_contributions, component_draws, interval, mroi_draws
+from mmm.analysis import (
+    STATS,
+    channel_contributions,
+    channel_draw_summary,
+    channel_table,
+    component_draws,
+)
 from mmm.fit import FittedModel
-
-STATS = ("mean", "lo", "hi")
 
 
 def contribution_shares(fitted: FittedModel, prob: float | None = None) -> xr.Dataset:
@@ -34,19 +37,7 @@ def contribution_shares(fitted: FittedModel, prob: float | None = None) -> xr.Da
         "share_of_media": contribution / contribution.sum(axis=1, keepdims=True),
         "share_of_kpi": contribution / kpi[:, None],
     }
-    return _dataset(fitted, shares, prob)
-
-
-def _dataset(fitted: FittedModel, draws: dict[str, np.ndarray], prob: float) -> xr.Dataset:
-    data = {}
-    for name, values in draws.items():
-        summary = interval(values, prob)
-        data[name] = (("channel", "stat"), np.stack([summary[s] for s in STATS], axis=1))
-    return xr.Dataset(
-        data,
-        coords={"channel": list(fitted.config.channel_names), "stat": list(STATS)},
-        attrs={"interval": prob},
-    )
+    return channel_draw_summary(shares, fitted.config.channel_names, prob)
 
 
 def channel_summary(fitted: FittedModel, prob: float | None = None) -> xr.Dataset:
@@ -65,21 +56,7 @@ def channel_summary(fitted: FittedModel, prob: float | None = None) -> xr.Datase
         ``share_of_kpi`` (channel, stat), original units. mROI is the extra contribution from
         +1% spend in every period divided by that extra spend (:func:`mmm.analysis.mroi_draws`).
     """
-    prob = float(fitted.config.interval if prob is None else prob)
-    spend = fitted.dataset.spend.sum(axis=0)
-    contribution = channel_contributions(fitted).sum(axis=1)
-    out = _dataset(
-        fitted,
-        {
-            "contribution": contribution,
-            "roi": contribution / spend,
-            "mroi": mroi_draws(fitted, base=contribution),
-        },
-        prob,
-    )
-    out = out.merge(contribution_shares(fitted, prob))
-    out["spend"] = ("channel", spend)
-    return out
+    return channel_table(fitted, prob).merge(contribution_shares(fitted, prob))
 
 
 def summary_json(fitted: FittedModel, prob: float | None = None) -> dict:

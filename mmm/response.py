@@ -31,7 +31,7 @@ import numpy as np
 
 from mmm.errors import MmmError
 from mmm.fit import FittedModel
-from mmm.transforms import _TINY, SATURATIONS, ChannelPlan, lag_matrix
+from mmm.transforms import LOG_FLOOR, SATURATIONS, ChannelPlan, lag_matrix
 
 PATTERNS = ("flat", "history")
 
@@ -58,7 +58,7 @@ def saturation_slope(name: str, x: np.ndarray, values: list[np.ndarray]) -> np.n
         return 0.5 * lam * (1.0 - np.tanh(0.5 * lam * x) ** 2)
     if name == "hill":
         k, s = values
-        safe = np.maximum(x, _TINY)
+        safe = np.maximum(x, LOG_FLOOR)
         f = SATURATIONS["hill"].function(safe, k, s)
         return f * (1.0 - f) * s / safe
     if name == "michaelis_menten":

@@ -23,7 +23,8 @@ import numpy as np
 #: A prior as ``(pymc distribution name, keyword arguments)``.
 PriorTuple = tuple[str, dict[str, float]]
 
-_TINY = 1e-12
+#: Floor on spend inside logarithms (Hill saturation), so zero spend stays finite.
+LOG_FLOOR = 1e-12
 
 
 # --------------------------------------------------------------------------------------------
@@ -126,7 +127,7 @@ def hill_saturation(x: Any, k: Any, s: Any, xp: ModuleType = np) -> Any:
     -------
     array
     """
-    z = s * (xp.log(xp.maximum(x, _TINY)) - xp.log(k))
+    z = s * (xp.log(xp.maximum(x, LOG_FLOOR)) - xp.log(k))
     return 0.5 * (1.0 + xp.tanh(z / 2.0))
 
 

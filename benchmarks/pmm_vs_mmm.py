@@ -676,6 +676,11 @@ def write_doc() -> None:
             lines.append(f"| {tool} | {key[:-2]} s | {_fmt(b, 2)} | {_fmt(r2, 2)} | {n} |")
     lines += [
         "",
+        "A fresh process's wall time is mostly the numba compile, which depends on the model's "
+        "structure, not on the number of weeks, and swings with the machine's load; its "
+        "exponent is therefore near zero and says little. The sampling exponent is the one "
+        "that shows how the per-fit cost grows with the data.",
+        "",
         "## Calibration and accuracy at 156 weeks x 5 channels",
         "",
         "Every seed fitted at 156x5, in fresh processes or in a `study` process (mmm reuses its "

@@ -627,11 +627,12 @@ def write_doc() -> None:
         "",
         "**The machine was shared**: "
         + _machine()
-        + ", with three other engineers running test suites at the same time. 1-minute load "
-        "average before each fit: "
+        + ", with other engineers running test suites during part of the runs. The 1-minute "
+        "load average just before each fit is in the results file; it ranged from "
         + (f"{min(loads):.1f} to {max(loads):.1f}" if loads else "-")
-        + " on 2 cores, so absolute times are inflated and noisy; the ratios between tools, "
-        "measured alternately under the same load, are the meaningful numbers.",
+        + " on 2 cores (the rows taken under load above about 4 are the early 156x5 seeds), "
+        "so absolute times are noisy; the ratios between tools, measured alternately under the "
+        "same load, are the meaningful numbers.",
         "",
         f"Software: {_versions()}.",
         "",

@@ -10,110 +10,57 @@ Entry points
 
 from __future__ import annotations
 
-import difflib
-import inspect
-from collections.abc import Callable
+import importlib
 from typing import Any
 
-from mmm.calibration.events import paths_from_events
-from mmm.calibration.heuristics import (
-    Attribution,
-    first_touch,
-    last_non_direct,
-    last_touch,
-    linear,
-    position_based,
-    time_decay,
+#: Attribution model names, in the order the CLI lists them (see :mod:`mmm.calibration.models`).
+MODEL_NAMES = (
+    "first_touch",
+    "last_touch",
+    "last_non_direct",
+    "linear",
+    "time_decay",
+    "position_based",
+    "markov",
+    "shapley",
 )
-from mmm.calibration.lift import GeoLift, HoldoutLift, geo_lift, holdout_lift
-from mmm.calibration.markov import markov
-from mmm.calibration.paths import PathData, read_input, read_paths
-from mmm.calibration.records import LiftRecord, read_records, write_records
-from mmm.calibration.shapley import shapley
-from mmm.errors import MmmError
 
-MODELS: dict[str, Callable[..., Attribution]] = {
-    "first_touch": first_touch,
-    "last_touch": last_touch,
-    "last_non_direct": last_non_direct,
-    "linear": linear,
-    "time_decay": time_decay,
-    "position_based": position_based,
-    "markov": markov,
-    "shapley": shapley,
+# Exports load on first use, so importing one submodule (or the CLI) stays cheap.
+_EXPORTS = {
+    "MODELS": "models",
+    "attribute": "models",
+    "model_function": "models",
+    "paths_from_events": "events",
+    "Attribution": "heuristics",
+    "first_touch": "heuristics",
+    "last_non_direct": "heuristics",
+    "last_touch": "heuristics",
+    "linear": "heuristics",
+    "position_based": "heuristics",
+    "time_decay": "heuristics",
+    "GeoLift": "lift",
+    "HoldoutLift": "lift",
+    "geo_lift": "lift",
+    "holdout_lift": "lift",
+    "PathData": "paths",
+    "read_input": "paths",
+    "read_paths": "paths",
+    "LiftRecord": "records",
+    "read_records": "records",
+    "write_records": "records",
 }
 
-__all__ = [
-    "MODELS",
-    "Attribution",
-    "GeoLift",
-    "HoldoutLift",
-    "LiftRecord",
-    "PathData",
-    "attribute",
-    "first_touch",
-    "geo_lift",
-    "holdout_lift",
-    "last_non_direct",
-    "last_touch",
-    "linear",
-    "markov",
-    "model_function",
-    "paths_from_events",
-    "position_based",
-    "read_input",
-    "read_paths",
-    "read_records",
-    "shapley",
-    "time_decay",
-    "write_records",
-]
+# These functions share their submodule's name, so they are bound now: a lazy binding would be
+# replaced by the submodule itself as soon as that is imported.
+from mmm.calibration.markov import markov  # noqa: E402
+from mmm.calibration.shapley import shapley  # noqa: E402
+
+__all__ = ["MODEL_NAMES", "markov", "shapley", *_EXPORTS]
 
 
-def model_function(name: str) -> Callable[..., Attribution]:
-    """Return the attribution function called ``name`` (``-`` and ``_`` are interchangeable).
-
-    Raises
-    ------
-    MmmError
-        For an unknown name, with a did-you-mean hint.
-    """
-    key = name.strip().lower().replace("-", "_")
-    if key in MODELS:
-        return MODELS[key]
-    close = difflib.get_close_matches(key, list(MODELS), n=1)
-    hint = f" Did you mean '{close[0]}'?" if close else ""
-    raise MmmError(
-        f"unknown attribution model '{name}'.{hint} Known models: {', '.join(MODELS)}",
-        key="model",
-    )
-
-
-def attribute(data: PathData, model: str, **options: Any) -> Attribution:
-    """Run one attribution model by name.
-
-    Parameters
-    ----------
-    data : PathData
-        From :func:`read_input`, :func:`read_paths` or :func:`paths_from_events`.
-    model : str
-        One of :data:`MODELS` (``first_touch``, ``last_touch``, ``last_non_direct``,
-        ``linear``, ``time_decay``, ``position_based``, ``markov``, ``shapley``).
-    **options
-        Passed to the model function (e.g. ``order=2`` for Markov, ``half_life=3`` for time
-        decay, ``first=0.3, last=0.5`` for position based, ``ordered=True`` for Shapley).
-
-    Returns
-    -------
-    Attribution
-    """
-    func = model_function(model)
-    accepted = [p for p in inspect.signature(func).parameters if p != "data"]
-    unknown = sorted(set(options) - set(accepted))
-    if unknown:
-        raise MmmError(
-            f"model '{model}' has no option {', '.join(unknown)}; its options: "
-            f"{', '.join(accepted) or 'none'}",
-            key="model",
-        )
-    return func(data, **options)
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'mmm.calibration' has no attribute '{name}'")
+    value = getattr(importlib.import_module(f"mmm.calibration.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value

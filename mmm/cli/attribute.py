@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from mmm.calibration import MODELS, Attribution, attribute, model_function, read_input
+from mmm.calibration import MODEL_NAMES
 from mmm.cli._common import console, user_errors
 from mmm.errors import MmmError
+
+if TYPE_CHECKING:
+    from mmm.calibration import Attribution
 
 
 def _options(model: str, **given: Any) -> dict[str, Any]:
@@ -87,7 +90,7 @@ def attribute_command(
         typer.Option(
             "--model",
             "-m",
-            help=f"Model(s), repeatable or comma-separated, or 'all': {', '.join(MODELS)}.",
+            help=f"Model(s), repeatable or comma-separated, or 'all': {', '.join(MODEL_NAMES)}.",
         ),
     ] = ["markov"],  # noqa: B006 (typer needs a list default)
     order: Annotated[int, typer.Option(help="Markov order (1 to 4).")] = 1,
@@ -120,9 +123,11 @@ def attribute_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Attribute conversions to channels (rule-based, Markov or Shapley)."""
+    from mmm.calibration import attribute, model_function, read_input
+
     names = [n.strip() for item in model for n in item.split(",") if n.strip()]
     if names == ["all"]:
-        names = list(MODELS)
+        names = list(MODEL_NAMES)
     if not names:
         raise MmmError("give at least one --model", key="model")
     for name in names:

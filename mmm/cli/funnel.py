@@ -6,19 +6,19 @@ import json
 import math
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from mmm.cli._common import console, user_errors
-from mmm.leads.accounts import AccountReport, account_view
-from mmm.leads.channels import load_channel_rules
-from mmm.leads.funnel import GROUPINGS, FunnelReport, funnel_report
-from mmm.leads.influence import campaign_influence, read_touches
-from mmm.leads.schema import load_mapping, parse_overrides, read_leads
-from mmm.leads.weekly import weekly_aggregates, write_weekly
+from mmm.leads.groupings import GROUPINGS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from mmm.leads.accounts import AccountReport
+    from mmm.leads.funnel import FunnelReport
 
 
 class Method(StrEnum):
@@ -255,6 +255,13 @@ def funnel_command(
     ] = False,
 ) -> None:
     """Funnel by source channel: stage counts, cohort-correct rates, velocity, revenue ranking."""
+    from mmm.leads.accounts import account_view
+    from mmm.leads.channels import load_channel_rules
+    from mmm.leads.funnel import funnel_report
+    from mmm.leads.influence import campaign_influence, read_touches
+    from mmm.leads.schema import load_mapping, parse_overrides, read_leads
+    from mmm.leads.weekly import weekly_aggregates, write_weekly
+
     cols = load_mapping(mapping, parse_overrides(column))
     leads = read_leads(crm_file, cols)
     rules = load_channel_rules(channel_rules) if channel_rules else None

@@ -11,8 +11,6 @@ from rich.table import Table
 
 from mmm.cli._common import console, user_errors
 from mmm.cli.funnel import print_json
-from mmm.leads.channels import load_channel_rules
-from mmm.leads.ga4 import DEFAULT_CONVERSIONS, write_event_log
 
 
 @user_errors
@@ -38,6 +36,9 @@ def ga4_command(
     ] = False,
 ) -> None:
     """Convert a GA4 event export into the attribution event log (one touch per session)."""
+    from mmm.leads.channels import load_channel_rules
+    from mmm.leads.ga4 import DEFAULT_CONVERSIONS, write_event_log
+
     rules = load_channel_rules(channel_rules) if channel_rules else None
     start = time.perf_counter()
     stats = write_event_log(

@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pandas as pd
 import typer
 from rich.table import Table
 
-from mmm.calibration import geo_lift, holdout_lift, write_records
-from mmm.calibration.lift import GeoLift, HoldoutLift
-from mmm.calibration.records import LiftRecord
 from mmm.cli._common import console, user_errors
 from mmm.errors import DataError, MmmError
+
+if TYPE_CHECKING:
+    from mmm.calibration.lift import GeoLift, HoldoutLift
+    from mmm.calibration.records import LiftRecord
 
 GROUPS = {"treatment": "treatment", "test": "treatment", "control": "control", "holdout": "control"}
 
@@ -153,6 +154,8 @@ def lift_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Estimate incrementality from a holdout or geo test and write calibration records."""
+    from mmm.calibration import geo_lift, holdout_lift, write_records
+
     frame = _read(input)
     source = str(input)
     if method == "auto":

@@ -9,27 +9,34 @@
 - :func:`simulate_crm`: CRM exports with known true rates and delays.
 """
 
-from mmm.leads.accounts import account_view
-from mmm.leads.channels import classify, parse_utm, self_reported_channel
-from mmm.leads.funnel import funnel_report
-from mmm.leads.ga4 import ga4_event_log, write_event_log
-from mmm.leads.influence import campaign_influence
-from mmm.leads.schema import load_mapping, read_leads, validate_leads
-from mmm.leads.simulate import simulate_crm
-from mmm.leads.weekly import weekly_aggregates
+from __future__ import annotations
 
-__all__ = [
-    "account_view",
-    "campaign_influence",
-    "classify",
-    "funnel_report",
-    "ga4_event_log",
-    "load_mapping",
-    "parse_utm",
-    "read_leads",
-    "self_reported_channel",
-    "simulate_crm",
-    "validate_leads",
-    "weekly_aggregates",
-    "write_event_log",
-]
+import importlib
+from typing import Any
+
+# Exports load on first use, so importing one submodule (or the CLI) stays cheap.
+_EXPORTS = {
+    "account_view": "accounts",
+    "classify": "channels",
+    "parse_utm": "channels",
+    "self_reported_channel": "channels",
+    "funnel_report": "funnel",
+    "ga4_event_log": "ga4",
+    "write_event_log": "ga4",
+    "campaign_influence": "influence",
+    "load_mapping": "schema",
+    "read_leads": "schema",
+    "validate_leads": "schema",
+    "simulate_crm": "simulate",
+    "weekly_aggregates": "weekly",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'mmm.leads' has no attribute '{name}'")
+    value = getattr(importlib.import_module(f"mmm.leads.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value

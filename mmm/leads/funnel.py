@@ -14,23 +14,11 @@ import pandas as pd
 from mmm.errors import DataError
 from mmm.leads.channels import Rule, classify, self_reported_channel
 from mmm.leads.cohorts import DAY, cohort_table, conversion_rate
+from mmm.leads.groupings import GROUPINGS
 from mmm.leads.schema import FUNNEL, LOST, latest_date
 
 OVERALL = "(all)"
 NONE = "(none)"
-#: ``--by`` choices: lead-table columns, plus ``channel`` (UTM source/medium grouping) and
-#: ``self_reported_channel`` (the self-reported answer mapped to a channel by keyword).
-GROUPINGS = (
-    "first_touch",
-    "last_touch",
-    "channel",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "self_reported",
-    "self_reported_channel",
-    "account_id",
-)
 
 
 @dataclass

@@ -10,8 +10,7 @@ Entry points
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mmm._lazy import lazy_exports
 
 #: Attribution model names, in the order the CLI lists them (see :mod:`mmm.calibration.models`).
 MODEL_NAMES = (
@@ -58,9 +57,4 @@ from mmm.calibration.shapley import shapley  # noqa: E402
 __all__ = ["MODEL_NAMES", "markov", "shapley", *_EXPORTS]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'mmm.calibration' has no attribute '{name}'")
-    value = getattr(importlib.import_module(f"mmm.calibration.{_EXPORTS[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)

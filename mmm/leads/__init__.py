@@ -11,8 +11,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mmm._lazy import lazy_exports
 
 # Exports load on first use, so importing one submodule (or the CLI) stays cheap.
 _EXPORTS = {
@@ -34,9 +33,4 @@ _EXPORTS = {
 __all__ = list(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'mmm.leads' has no attribute '{name}'")
-    value = getattr(importlib.import_module(f"mmm.leads.{_EXPORTS[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)

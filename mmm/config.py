@@ -229,8 +229,10 @@ class SamplerConfig(_Strict):
     """MCMC settings; ``nutpie`` is the default and fastest backend."""
 
     backend: Literal["nutpie", "pymc", "numpyro"] = "nutpie"
-    #: nutpie only: compile the log density with numba (fast sampling) or JAX (fast compile).
-    compile_backend: Literal["numba", "jax"] = "numba"
+    #: nutpie only: 'numba' runs PyTensor's disk-cached numba code (a model structure seen
+    #: before compiles in seconds); 'numba_cfunc' is nutpie's own C callback (20-30 s compile
+    #: in every process, least overhead per gradient); 'jax' compiles fast, samples slowly on CPU.
+    compile_backend: Literal["numba", "numba_cfunc", "jax"] = "numba"
     #: nutpie only: mass-matrix adaptation; 'low_rank' handles correlated parameters best.
     adaptation: Literal["low_rank", "diag"] = "low_rank"
     chains: int = Field(2, ge=1, le=64)

@@ -19,6 +19,7 @@ from mmm.config import Config, SamplerConfig
 from mmm.data import Dataset
 from mmm.errors import MmmError
 from mmm.model import Scales, build_model, channel_plan
+from mmm.nuts import compile_model
 from mmm.transforms import ADSTOCKS, SATURATIONS, ChannelPlan
 
 #: Compiled nutpie models of this process, by structure key (oldest dropped first).
@@ -218,9 +219,7 @@ def sample(
             compiled = _COMPILED[reuse_key].with_data(**data)
         else:
             stage(f"compiling the model ({sampler.compile_backend})")
-            compiled = nutpie.compile_pymc_model(
-                model, backend=sampler.compile_backend, gradient_backend=_gradient(sampler)
-            )
+            compiled = _compile_nutpie(model, sampler.compile_backend)
             if reuse_key is not None:
                 _COMPILED[reuse_key] = compiled
                 while len(_COMPILED) > _COMPILED_MAX:
@@ -260,8 +259,14 @@ def sample(
     return idata, float("nan"), time.perf_counter() - start
 
 
-def _gradient(sampler: SamplerConfig) -> str:
-    return "jax" if sampler.compile_backend == "jax" else "pytensor"
+def _compile_nutpie(model: pm.Model, compile_backend: str):
+    import nutpie
+
+    if compile_backend == "numba":
+        return compile_model(model)
+    if compile_backend == "numba_cfunc":
+        return nutpie.compile_pymc_model(model, backend="numba")
+    return nutpie.compile_pymc_model(model, backend="jax", gradient_backend="jax")
 
 
 def diagnose(

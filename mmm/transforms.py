@@ -360,4 +360,6 @@ def _convolve(lagged_x: Any, weights: Any, xp: ModuleType) -> Any:
     """Weighted sum over the lag axis: (T, M, L) x (..., M, L) -> (..., T, M)."""
     if xp is np:
         return np.einsum("tml,...ml->...tm", lagged_x, weights)
-    return xp.einsum("tml,ml->tm", lagged_x, weights)
+    # A broadcast product and sum: PyTensor turns it into one fused loop (its einsum becomes
+    # a batched dot that made each log-density evaluation ~1.7x slower).
+    return xp.sum(lagged_x * weights, axis=-1)

@@ -79,8 +79,9 @@ class GeoLift:
 @functools.lru_cache(maxsize=8)
 def _compiled_regression(n_controls: int):
     """Compile (once per number of controls) the regression of the treated on the controls."""
-    import nutpie
     import pymc as pm
+
+    from mmm.nuts import compile_model
 
     with pm.Model() as model:
         x = pm.Data("X", np.zeros((3, n_controls)))
@@ -89,7 +90,7 @@ def _compiled_regression(n_controls: int):
         beta = pm.Normal("beta", 0.0, 1.0 / np.sqrt(n_controls), shape=n_controls)
         sigma = pm.HalfNormal("sigma", 1.0)
         pm.Normal("obs", alpha + x @ beta, sigma, observed=y, shape=x.shape[0])
-    return nutpie.compile_pymc_model(model)
+    return compile_model(model)
 
 
 def _fit_counterfactual(

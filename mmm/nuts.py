@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -69,6 +70,92 @@ def _mode() -> Mode:
     )
 
 
+@dataclass(frozen=True)
+class ModelFunctions:
+    """A model's log density and stored draws as functions of one flat unconstrained point.
+
+    Attributes
+    ----------
+    logp_and_grad : callable
+        ``(x, *data) -> (logp, gradient)`` with the Jacobian of the transforms included.
+    draws : callable
+        ``(x, *data) -> tuple of arrays``: the free variables on their own scale, then the
+        deterministics, in the order of ``names``.
+    initial_point : callable
+        ``seed -> x``: PyMC's jittered starting point, flattened.
+    names, shapes : list
+        Names and shapes of what ``draws`` returns.
+    data : dict of str -> ndarray
+        The model's ``pm.Data`` values, in the order ``logp_and_grad`` takes them.
+    n_dim : int
+        Length of ``x``.
+    """
+
+    logp_and_grad: Callable
+    draws: Callable
+    initial_point: Callable[[int], np.ndarray]
+    names: list[str]
+    shapes: list[tuple[int, ...]]
+    data: dict[str, np.ndarray]
+    n_dim: int
+
+
+def model_functions(model: pm.Model) -> ModelFunctions:
+    """Compile (or load from PyTensor's cache) the log density and draws of ``model``.
+
+    Parameters
+    ----------
+    model : pymc.Model
+        Continuous free variables only; ``pm.Data`` variables become explicit inputs.
+
+    Returns
+    -------
+    ModelFunctions
+    """
+    free = list(model.free_RVs)
+    values = [model.rvs_to_values[rv] for rv in free]
+    initial = make_initial_point_fn(model=model, jitter_rvs=set(free), return_transformed=True)
+    first = initial(0)
+    sizes = [int(np.size(first[v.name])) for v in values]
+    ends = np.cumsum(sizes)
+    flat = pt.vector("flat_point", shape=(int(ends[-1]),), dtype="float64")
+    unpack = {
+        value: flat[end - size : end].reshape(np.shape(first[value.name])).astype(value.dtype)
+        for value, size, end in zip(values, sizes, ends, strict=True)
+    }
+    data_vars = list(model.data_vars)
+    data_inputs = [var.type(name=var.name) for var in data_vars]
+    replace = {**unpack, **dict(zip(data_vars, data_inputs, strict=True))}
+    inputs = [flat, *data_inputs]
+
+    logp = rewrite_graph(model.logp(), include=("canonicalize", "stabilize"))
+    grad = pt.concatenate([g.ravel() for g in pt.grad(logp, values)])
+    stored = [*free, *model.deterministics]
+    mode = _mode()
+    logp_fn = _compiled(inputs, graph_replace([logp, grad], replace, strict=False), mode)
+    draw_graph = graph_replace(model.replace_rvs_by_values(stored), replace, strict=False)
+    draws_fn = _compiled(inputs, draw_graph, mode)
+
+    data = {var.name: np.asarray(var.get_value()) for var in data_vars}
+    start = (_flatten(first, values), *data.values())
+    logp_fn(*start)  # load the code from the cache (or build it) now, not in the first chain
+    lock = threading.Lock()
+
+    def initial_point(seed: int) -> np.ndarray:
+        with lock:  # PyMC's initial-point function is not thread safe
+            return _flatten(initial(seed), values)
+
+    return ModelFunctions(
+        logp_and_grad=logp_fn,
+        draws=draws_fn,
+        initial_point=initial_point,
+        names=[var.name for var in stored],
+        shapes=[tuple(np.shape(v)) for v in draws_fn(*start)],
+        data=data,
+        n_dim=int(ends[-1]),
+    )
+
+
 def compile_model(model: pm.Model):
     """A nutpie model of ``model`` whose log density and draws come from cached Numba code.
 
@@ -84,72 +171,36 @@ def compile_model(model: pm.Model):
     """
     from nutpie.compiled_pyfunc import from_pyfunc
 
-    free = list(model.free_RVs)
-    values = [model.rvs_to_values[rv] for rv in free]
-    initial = make_initial_point_fn(model=model, jitter_rvs=set(free), return_transformed=True)
-    first = initial(0)
-    shapes = [tuple(np.shape(first[v.name])) for v in values]
-    ends = np.cumsum([int(np.prod(s)) for s in shapes])
-    n_dim = int(ends[-1])
-
-    flat = pt.vector("flat_point", shape=(n_dim,), dtype="float64")
-    unpack = {
-        value: flat[end - int(np.prod(shape)) : end].reshape(shape).astype(value.dtype)
-        for value, shape, end in zip(values, shapes, ends, strict=True)
-    }
-    data_vars = list(model.data_vars)
-    data_inputs = [var.type(name=var.name) for var in data_vars]
-    replace = {**unpack, **dict(zip(data_vars, data_inputs, strict=True))}
-
-    logp = rewrite_graph(model.logp(), include=("canonicalize", "stabilize"))
-    grad = pt.concatenate([g.ravel() for g in pt.grad(logp, values)])
-    stored = [*free, *model.deterministics]
-    mode = _mode()
-    logp_fn = _compiled(
-        [flat, *data_inputs], graph_replace([logp, grad], replace, strict=False), mode
-    )
-    draw_graph = graph_replace(model.replace_rvs_by_values(stored), replace, strict=False)
-    expand_fn = _compiled([flat, *data_inputs], draw_graph, mode)
-
-    names = [var.name for var in stored]
-    data_names = [var.name for var in data_vars]
-    start = (_flatten(first, values), *(var.get_value() for var in data_vars))
-    logp_fn(*start)  # load the code from the cache (or build it) now, not in the first chain
-    draw_shapes = [tuple(np.shape(v)) for v in expand_fn(*start)]
+    fns = model_functions(model)
+    data_names = list(fns.data)
 
     def make_logp() -> Callable:
-        def logp_and_grad(x: np.ndarray, **data: np.ndarray) -> tuple[float, np.ndarray]:
-            value, gradient = logp_fn(x, *(data[name] for name in data_names))
+        def logp_and_grad(x: np.ndarray, /, **data: np.ndarray) -> tuple[float, np.ndarray]:
+            value, gradient = fns.logp_and_grad(x, *[data[name] for name in data_names])
             return float(value), gradient
 
         return logp_and_grad
 
     def make_expand(_seed1: int, _seed2: int, _chain: int) -> Callable:
-        def expand(x: np.ndarray, **data: np.ndarray) -> dict[str, np.ndarray]:
-            draws = expand_fn(x, *(data[name] for name in data_names))
+        def expand(x: np.ndarray, /, **data: np.ndarray) -> dict[str, np.ndarray]:
+            draws = fns.draws(x, *[data[name] for name in data_names])
             return {
-                name: np.asarray(v, dtype="float64").reshape(s)
-                for name, v, s in zip(names, draws, draw_shapes, strict=True)
+                name: np.asarray(v, dtype="float64").reshape(shape)
+                for name, v, shape in zip(fns.names, draws, fns.shapes, strict=True)
             }
 
         return expand
 
-    lock = threading.Lock()
-
-    def initial_point(seed: int) -> np.ndarray:
-        with lock:  # PyMC's initial-point function is not thread safe
-            return _flatten(initial(seed), values)
-
     return from_pyfunc(
-        ndim=n_dim,
+        ndim=fns.n_dim,
         make_logp_fn=make_logp,
         make_expand_fn=make_expand,
-        make_initial_point_fn=initial_point,
-        expanded_dtypes=[np.dtype("float64")] * len(names),
-        expanded_shapes=draw_shapes,
-        expanded_names=names,
-        shared_data={var.name: np.asarray(var.get_value()) for var in data_vars},
-        dims={name: tuple(d) for name in names if (d := model.named_vars_to_dims.get(name))},
+        make_initial_point_fn=fns.initial_point,
+        expanded_dtypes=[np.dtype("float64")] * len(fns.names),
+        expanded_shapes=fns.shapes,
+        expanded_names=fns.names,
+        shared_data=fns.data,
+        dims={name: tuple(d) for name in fns.names if (d := model.named_vars_to_dims.get(name))},
         coords={dim: pd.Index(labels) for dim, labels in model.coords.items()},
     )
 

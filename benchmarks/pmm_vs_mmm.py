@@ -665,6 +665,11 @@ def write_doc() -> None:
         "",
         "### First fit on a fresh machine (empty PyTensor cache in every process)",
         "",
+        "Here numba compiles every operation of the graph as well as the graph itself. That "
+        "happens once per machine for the operations, once per model structure for the graph; "
+        "mmm's first compile builds two cached functions (log density, draws) and is the "
+        "slower of the two tools in this regime.",
+        "",
         *_head_table(rows, "cold"),
         "",
         *_ratio_table(rows, "cold"),

@@ -96,23 +96,19 @@ def _timed_nutpie() -> dict[str, float]:
     import nutpie
 
     timings = {"compile_s": 0.0, "sample_s": 0.0}
-    compile_fn, sample_fn = nutpie.compile_pymc_model, nutpie.sample
 
-    def compile_pymc_model(*args, **kwargs):
-        start = time.perf_counter()
-        try:
-            return compile_fn(*args, **kwargs)
-        finally:
-            timings["compile_s"] += time.perf_counter() - start
+    def timed(fn, key: str):
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                timings[key] += time.perf_counter() - start
 
-    def sample(*args, **kwargs):
-        start = time.perf_counter()
-        try:
-            return sample_fn(*args, **kwargs)
-        finally:
-            timings["sample_s"] += time.perf_counter() - start
+        return wrapper
 
-    nutpie.compile_pymc_model, nutpie.sample = compile_pymc_model, sample
+    nutpie.compile_pymc_model = timed(nutpie.compile_pymc_model, "compile_s")
+    nutpie.sample = timed(nutpie.sample, "sample_s")
     return timings
 
 

@@ -1,7 +1,7 @@
 """Side by side: mmm's attribution against the ``channelattribution`` package.
 
 Simulates an event log of at least one million journeys (a first-order channel chain with
-channel-dependent conversion), builds the paths with ``mmm.calibration.paths_from_events``
+channel-dependent conversion), builds the paths with ``mmm.attribution.paths_from_events``
 (DuckDB) and runs, on the same aggregated path table:
 
 * heuristics (first touch, last touch, linear): results must be equal;
@@ -32,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from mmm.calibration import first_touch, last_touch, linear, markov, paths_from_events, read_paths
+from mmm.attribution import first_touch, last_touch, linear, markov, paths_from_events, read_paths
 
 CHANNELS = ["search", "social", "display", "email", "video", "affiliate", "direct", "tv", "radio"]
 

@@ -2,7 +2,7 @@
 
 Draws scatter around a simulation's true parameters (lognormal noise), so the problem has the
 shape of a real posterior without needing a fit. Prints, per objective, the wall time of the
-whole ``mmm.optimize.optimize`` call (median of ``--repeat`` runs), SLSQP iterations and
+whole ``mmm.planning.optimizer.optimize`` call (median of ``--repeat`` runs), SLSQP iterations and
 objective/gradient evaluations, and the time to build the horizon response from the draws.
 
     .venv/bin/python benchmarks/optimizer_speed.py [--channels 10] [--draws 1000] [--horizon 13]
@@ -15,9 +15,9 @@ import time
 
 import numpy as np
 
-from mmm.optimize import optimize
-from mmm.response import ResponseModel, response_from_truth
-from mmm.simulate import simulate
+from mmm.model.simulate import simulate
+from mmm.planning.optimizer import optimize
+from mmm.planning.response import ResponseModel, response_from_truth
 
 
 def posterior_like(channels: int, draws: int, horizon: int, seed: int = 1) -> ResponseModel:

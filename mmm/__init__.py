@@ -22,8 +22,8 @@ def load(path):
 
     Returns
     -------
-    mmm.fit.FittedModel
+    mmm.model.fit.FittedModel
     """
-    from mmm.store import load_model
+    from mmm.model.store import load_model
 
     return load_model(path)

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from mmm.calibration import MODEL_NAMES
+from mmm.attribution import MODEL_NAMES
 from mmm.cli._common import console, user_errors
 from mmm.errors import MmmError
 
 if TYPE_CHECKING:
-    from mmm.calibration import Attribution
+    from mmm.attribution import Attribution
 
 
 def _options(model: str, **given: Any) -> dict[str, Any]:
@@ -123,7 +123,7 @@ def attribute_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Attribute conversions to channels (rule-based, Markov or Shapley)."""
-    from mmm.calibration import attribute, model_function, read_input
+    from mmm.attribution import attribute, model_function, read_input
 
     names = [n.strip() for item in model for n in item.split(",") if n.strip()]
     if names == ["all"]:

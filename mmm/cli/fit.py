@@ -31,11 +31,11 @@ def fit_command(
     ] = None,
 ) -> None:
     """Fit the model described by CONFIG and save it to models/<name>/ (or --output)."""
-    from mmm.analysis import summary_dict
-    from mmm.config import load_config
-    from mmm.data import load_dataset
-    from mmm.fit import fit, load_lift_records
-    from mmm.store import save_model
+    from mmm.analysis.summary import summary_dict
+    from mmm.model.config import load_config
+    from mmm.model.data import load_dataset
+    from mmm.model.fit import fit, load_lift_records
+    from mmm.model.store import save_model
 
     cfg = load_config(config)
     overrides = {

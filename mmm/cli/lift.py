@@ -15,8 +15,8 @@ from mmm.cli._common import console, user_errors
 from mmm.errors import DataError, MmmError
 
 if TYPE_CHECKING:
-    from mmm.calibration.lift import GeoLift, HoldoutLift
-    from mmm.calibration.records import LiftRecord
+    from mmm.experiments.lift import GeoLift, HoldoutLift
+    from mmm.experiments.records import LiftRecord
 
 GROUPS = {"treatment": "treatment", "test": "treatment", "control": "control", "holdout": "control"}
 
@@ -154,7 +154,7 @@ def lift_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Estimate incrementality from a holdout or geo test and write calibration records."""
-    from mmm.calibration import geo_lift, holdout_lift, write_records
+    from mmm.experiments import geo_lift, holdout_lift, write_records
 
     frame = _read(input)
     source = str(input)

@@ -34,7 +34,7 @@ def _stat(stat: dict) -> str:
 
 
 def plan_table(summary: dict) -> Table:
-    """Rich table of :func:`mmm.plans.plan_summary` output."""
+    """Rich table of :func:`mmm.planning.plans.plan_summary` output."""
     pct = round(100 * summary["interval"])
     table = Table(
         title=f"Plan ({summary['objective']}) for {summary['horizon']} periods, "
@@ -81,7 +81,7 @@ def plan_table(summary: dict) -> Table:
 
 
 def scenario_table(result: dict) -> Table:
-    """Rich table comparing scenarios side by side (:func:`mmm.scenarios.compare` output)."""
+    """Rich table comparing scenarios side by side (:func:`mmm.planning.scenarios.compare`)."""
     pct = round(100 * result["interval"])
     table = Table(
         title=f"Scenarios over {result['horizon']} periods ({result['pattern']} pattern, "
@@ -173,11 +173,11 @@ def optimize_command(
     ] = None,
 ) -> None:
     """Find the allocation of a budget that maximizes the expected KPI (or another objective)."""
-    from mmm.optimize import optimize
-    from mmm.plans import plan_summary
-    from mmm.response import ResponseModel
-    from mmm.scenarios import run_scenarios
-    from mmm.store import load_model
+    from mmm.model.store import load_model
+    from mmm.planning.optimizer import optimize
+    from mmm.planning.plans import plan_summary
+    from mmm.planning.response import ResponseModel
+    from mmm.planning.scenarios import run_scenarios
 
     fitted = load_model(model_dir)
     prob = float(fitted.config.interval if interval is None else interval)

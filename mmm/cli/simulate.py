@@ -32,7 +32,7 @@ def simulate_command(
     ] = 0.0,
 ) -> None:
     """Simulate weekly spend and sales with known channel effects (CSV + truth JSON)."""
-    from mmm.simulate import simulate
+    from mmm.model.simulate import simulate
 
     try:
         sim = simulate(

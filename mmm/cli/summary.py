@@ -18,7 +18,7 @@ def _pct(stat: dict[str, float]) -> str:
 
 
 def summary_table(summary: dict) -> Table:
-    """Rich table of :func:`mmm.summary.summary_json` output."""
+    """Rich table of :func:`mmm.analysis.summary.summary_dict` output."""
     pct = round(100 * summary["interval"])
     period = summary["period"]
     table = Table(
@@ -55,10 +55,10 @@ def summary_command(
     ] = None,
 ) -> None:
     """Print each channel's ROI, marginal ROI and share of contribution, with intervals."""
-    from mmm.store import load_model
-    from mmm.summary import summary_json
+    from mmm.analysis.summary import summary_dict
+    from mmm.model.store import load_model
 
-    summary = summary_json(load_model(model_dir), interval)
+    summary = summary_dict(load_model(model_dir), interval)
     if json_output:
         typer.echo(json.dumps(summary, indent=2))
         return

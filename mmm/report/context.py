@@ -14,11 +14,12 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from mmm.analysis import channel_contributions, component_draws, interval, mroi_draws
-from mmm.config import Config, Prior
-from mmm.curves import adstock_curves, decomposition, response_curves
-from mmm.fit import ESS_MIN, RHAT_MAX, FittedModel
-from mmm.transforms import ADSTOCKS, SATURATIONS
+from mmm.analysis.curves import adstock_curves, decomposition, response_curves
+from mmm.analysis.intervals import interval
+from mmm.analysis.posterior import channel_contributions, component_draws, mroi_draws
+from mmm.model.config import Config, Prior
+from mmm.model.fit import ESS_MIN, RHAT_MAX, FittedModel
+from mmm.model.transforms import ADSTOCKS, SATURATIONS
 
 #: Fit-quality thresholds behind the pass/warn flags (in sample; holdout uses its own).
 R2_MIN = 0.5

@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 
 from mmm import __version__
 from mmm.errors import MmmError
-from mmm.fit import FittedModel
+from mmm.model.fit import FittedModel
 from mmm.report import context, palette, plots
 from mmm.report.fmt import FILTERS
 from mmm.report.narrative import executive_summary, fit_warnings
@@ -249,13 +249,13 @@ def render_report(
     fitted : FittedModel
     summary : dict, optional
         The model's ``summary.json`` content (calibration and holdout blocks are read from it);
-        computed with :func:`mmm.analysis.summary_dict` when omitted.
+        computed with :func:`mmm.analysis.posterior.summary_dict` when omitted.
     scenarios : dict, optional
-        The output of :func:`mmm.scenarios.run_scenarios`.
+        The output of :func:`mmm.planning.scenarios.run_scenarios`.
     model_dir : str or Path, optional
         Shown in the header.
     """
-    from mmm.analysis import summary_dict
+    from mmm.analysis.summary import summary_dict
 
     summary = summary_dict(fitted) if summary is None else summary
     cfg = fitted.config
@@ -318,7 +318,7 @@ def write_report(
     pdf : bool
         Also print the page to ``output`` with the ``.pdf`` suffix, via headless Chromium.
     """
-    from mmm.store import load_model
+    from mmm.model.store import load_model
 
     start = time.perf_counter()
     browser = None
@@ -333,7 +333,7 @@ def write_report(
     summary = json.loads((model_dir / "summary.json").read_text())
     scenario_result = None
     if scenarios is not None:
-        from mmm.scenarios import run_scenarios
+        from mmm.planning.scenarios import run_scenarios
 
         scenario_result = run_scenarios(fitted, scenarios)
     page = render_report(fitted, summary, scenario_result, model_dir)

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from mmm.fit import FittedModel
+from mmm.model.fit import FittedModel
 from mmm.report.context import Quantities, stat
 
 #: Diagnostics rows whose warning already comes from :meth:`Diagnostics.warnings`.

@@ -1,4 +1,4 @@
-"""Turn :func:`mmm.scenarios.run_scenarios` output into the rows of section 9."""
+"""Turn :func:`mmm.planning.scenarios.run_scenarios` output into the rows of section 9."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def scenarios_view(
     Parameters
     ----------
     result : mapping
-        The output of :func:`mmm.scenarios.run_scenarios`.
+        The output of :func:`mmm.planning.scenarios.run_scenarios`.
     channels : sequence of str
         The model's channels (column order of the table).
     period : str

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mmm.simulate import Simulation, simulate, simulation_config
+from mmm.model.simulate import Simulation, simulate, simulation_config
 
 
 def write_config(path: Path, config: dict) -> Path:

@@ -7,14 +7,15 @@ import json
 import numpy as np
 import pytest
 
-from mmm.analysis import roi_draws, summary_dict
-from mmm.calibration.records import write_records
-from mmm.config import load_config, parse_config
-from mmm.data import dataset_from_frame
+from mmm.analysis.posterior import roi_draws
+from mmm.analysis.summary import summary_dict
 from mmm.errors import ConfigError
-from mmm.fit import fit, load_lift_records
-from mmm.model import build_model
-from mmm.simulate import simulate, simulation_config, true_lift_record
+from mmm.experiments.records import write_records
+from mmm.model.build import build_model
+from mmm.model.config import load_config, parse_config
+from mmm.model.data import dataset_from_frame
+from mmm.model.fit import fit, load_lift_records
+from mmm.model.simulate import simulate, simulation_config, true_lift_record
 
 from .conftest import write_config
 

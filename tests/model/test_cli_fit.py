@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 import mmm
-from mmm.analysis import summary_dict
+from mmm.analysis.summary import summary_dict
 from mmm.cli import app
-from mmm.store import FILES
+from mmm.model.store import FILES
 
 runner = CliRunner()
 QUICK = ["--draws", "150", "--tune", "150", "--no-progress"]
@@ -27,7 +27,7 @@ def digest(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def fitted_dir(tmp_path_factory) -> tuple[Path, Path]:
     """Fit the small example once for the module: (config path, model folder)."""
-    from mmm.simulate import simulate, simulation_config
+    from mmm.model.simulate import simulate, simulation_config
 
     from .conftest import write_config
 
@@ -92,7 +92,7 @@ def test_interrupted_fit_saves_nothing(fitted_dir, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("mmm.fit.fit", interrupted)
+    monkeypatch.setattr("mmm.model.fit.fit", interrupted)
     result = runner.invoke(app, ["fit", str(config_path), "--output", str(out), *QUICK])
     assert result.exit_code == 130
     assert "interrupted: nothing was saved" in result.output
@@ -100,7 +100,7 @@ def test_interrupted_fit_saves_nothing(fitted_dir, monkeypatch):
 
 
 def test_error_while_saving_keeps_the_earlier_model(fitted_dir, monkeypatch):
-    from mmm.store import save_model
+    from mmm.model.store import save_model
 
     _, out = fitted_dir
     before = digest(out)
@@ -143,7 +143,7 @@ def test_simulate_writes_data_and_consistent_truth(tmp_path):
 
 
 def test_simulation_is_reproducible(seed):
-    from mmm.simulate import simulate
+    from mmm.model.simulate import simulate
 
     a, b = simulate(seed=seed, weeks=20), simulate(seed=seed, weeks=20)
     pd.testing.assert_frame_equal(a.frame, b.frame)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mmm.config import load_config, parse_config
 from mmm.errors import ConfigError
+from mmm.model.config import load_config, parse_config
 
 from .conftest import write_config
 

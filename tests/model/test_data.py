@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mmm.config import load_config
-from mmm.data import count_parameters, load_dataset
 from mmm.errors import DataError
+from mmm.model.config import load_config
+from mmm.model.data import count_parameters, load_dataset
 
 
 def broken(small_files, edit) -> str:

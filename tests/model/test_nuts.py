@@ -1,4 +1,4 @@
-"""mmm.nuts: the cached-numba log density equals PyMC's own, data swap in, nutpie samples it."""
+"""mmm.model.nuts: the cached-numba log density equals PyMC's, data swap, nutpie samples it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import nutpie
 import pymc as pm
 import pytest
 
-from mmm.nuts import compile_model, model_functions
+from mmm.model.nuts import compile_model, model_functions
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mmm.analysis import roi_draws
-from mmm.config import parse_config
-from mmm.data import dataset_from_frame
-from mmm.fit import fit
-from mmm.simulate import simulate, simulation_config
+from mmm.analysis.posterior import roi_draws
+from mmm.model.config import parse_config
+from mmm.model.data import dataset_from_frame
+from mmm.model.fit import fit
+from mmm.model.simulate import simulate, simulation_config
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ import pytensor.tensor as pt
 import pytest
 from scipy import stats
 
-from mmm.transforms import (
+from mmm.model.transforms import (
     ChannelPlan,
     delayed_weights,
     geometric_weights,

@@ -2,7 +2,7 @@
 
 Correctness checks run the optimizer on a simulation's *true* parameters (one "draw"). CLI,
 scenario and notebook tests share one quick model folder: a real model structure (built by
-``mmm.model.build_model`` from the simulation's config) whose "posterior" is prior draws with
+``mmm.model.build.build_model`` from the simulation's config) whose "posterior" is prior draws with
 the media parameters replaced by the truth times a little noise. It needs no sampling, so the
 suite stays fast; fitted-model code paths (loading, analysis) are exercised unchanged.
 """
@@ -16,12 +16,12 @@ import pymc as pm
 import pytest
 import xarray as xr
 
-from mmm.config import parse_config
-from mmm.data import dataset_from_frame
-from mmm.fit import Diagnostics, FittedModel
-from mmm.model import build_model
-from mmm.simulate import Simulation, simulate, simulation_config
-from mmm.store import save_model
+from mmm.model.build import build_model
+from mmm.model.config import parse_config
+from mmm.model.data import dataset_from_frame
+from mmm.model.fit import Diagnostics, FittedModel
+from mmm.model.simulate import Simulation, simulate, simulation_config
+from mmm.model.store import save_model
 
 QUICK_DRAWS = 100
 
@@ -89,7 +89,7 @@ def noisy_truth_response(
     sim: Simulation, draws: int, seed: int, horizon: int = 13, pattern: str = "flat"
 ):
     """A ResponseModel whose draws scatter around the truth (lognormal noise, sd 0.2 on beta)."""
-    from mmm.response import ResponseModel, response_from_truth
+    from mmm.planning.response import ResponseModel, response_from_truth
 
     base = response_from_truth(sim.truth, spend_of(sim), horizon, pattern)
     rng = np.random.default_rng(seed)

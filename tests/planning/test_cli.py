@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from mmm import load
 from mmm.cli import app
-from mmm.scenarios import run_scenarios
+from mmm.planning.scenarios import run_scenarios
 
 runner = CliRunner()
 
@@ -160,7 +160,7 @@ def test_example_scenarios_file_is_valid(quick_model_dir):
     # The shipped example names the example model's channels; check its structure only.
     from pathlib import Path
 
-    from mmm.scenarios import load_scenarios
+    from mmm.planning.scenarios import load_scenarios
 
     spec = load_scenarios(Path(__file__).parents[2] / "configs" / "scenarios" / "example.yaml")
     assert [s.name for s in spec.scenarios][:3] == ["current", "tv_up_display_down", "optimized"]

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from mmm import load
-from mmm.analysis import channel_contributions, component_draws
-from mmm.curves import adstock_curves, decomposition, multiplier_grid, response_curves
-from mmm.summary import channel_summary, contribution_shares, summary_json
+from mmm.analysis.curves import adstock_curves, decomposition, multiplier_grid, response_curves
+from mmm.analysis.posterior import channel_contributions, component_draws
+from mmm.analysis.summary import channel_summary, contribution_shares, summary_dict
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,7 @@ def test_shares_and_summary(fitted):
     roi = table["roi"].sel(stat="mean").to_numpy()
     expected = channel_contributions(fitted).sum(axis=1) / fitted.dataset.spend.sum(axis=0)
     np.testing.assert_allclose(roi, expected.mean(axis=0))
-    summary = summary_json(fitted)
+    summary = summary_dict(fitted)
     assert set(summary["channels"]) == set(fitted.config.channel_names)
     row = summary["channels"][fitted.config.channel_names[0]]
     assert row["roi"]["lo"] <= row["roi"]["mean"] <= row["roi"]["hi"]

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from mmm.errors import MmmError
-from mmm.objectives import Objective, parse_bounds, parse_fixed
-from mmm.optimize import fit_to_total, optimize
-from mmm.response import response_from_truth
+from mmm.planning.objectives import Objective, parse_bounds, parse_fixed
+from mmm.planning.optimizer import fit_to_total, optimize
+from mmm.planning.response import response_from_truth
 
 from .conftest import noisy_truth_response, spend_of
 from .test_response import brute_force
@@ -230,8 +230,8 @@ def test_s_shaped_and_mixed_curves_match_grid_search():
     # Hill (S-shaped, s = 3), Michaelis-Menten and logistic channels with delayed adstock. From
     # an even split the Hill channel sits at the flat foot of its curve and a local solver
     # abandons it (KPI about 57.7k); the global optimum puts nearly all into it (about 70.4k).
-    from mmm.response import ResponseModel, spend_pattern
-    from mmm.transforms import ChannelPlan
+    from mmm.model.transforms import ChannelPlan
+    from mmm.planning.response import ResponseModel, spend_pattern
 
     plan = ChannelPlan(
         channels=("a", "b", "c"),

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 from mmm.errors import MmmError
-from mmm.response import (
+from mmm.model.transforms import SATURATIONS, ChannelPlan, lag_matrix
+from mmm.planning.response import (
     ResponseModel,
     draw_indices,
     response_from_truth,
     saturation_slope,
     spend_pattern,
 )
-from mmm.transforms import SATURATIONS, ChannelPlan, lag_matrix
 
 from .conftest import spend_of
 

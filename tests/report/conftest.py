@@ -53,12 +53,12 @@ SCENARIOS = {
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fitted, saved model folder with calibration and holdout blocks in its summary."""
-    from mmm.analysis import summary_dict
-    from mmm.config import parse_config
-    from mmm.data import load_dataset
-    from mmm.fit import fit
-    from mmm.simulate import simulate, simulation_config
-    from mmm.store import save_model
+    from mmm.analysis.summary import summary_dict
+    from mmm.model.config import parse_config
+    from mmm.model.data import load_dataset
+    from mmm.model.fit import fit
+    from mmm.model.simulate import simulate, simulation_config
+    from mmm.model.store import save_model
 
     root = tmp_path_factory.mktemp("report-model")
     sim = simulate(seed=11, weeks=52, n_channels=3)

@@ -1,0 +1,432 @@
+"""The YAML configuration: a pydantic schema that refuses unknown keys, with typo hints.
+
+``load_config(path)`` is the one way in: it reads the YAML, fills each channel from the
+``defaults:`` block, validates everything, resolves the data path relative to the YAML file and
+turns any problem into one :class:`~mmm.errors.ConfigError` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from mmm.errors import ConfigError
+from mmm.model.transforms import ADSTOCKS, SATURATIONS
+
+#: Required and optional parameters of each supported prior distribution (PyMC names).
+DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "Normal": (("mu", "sigma"), ()),
+    "HalfNormal": (("sigma",), ()),
+    "LogNormal": (("mu", "sigma"), ()),
+    "Gamma": (("alpha", "beta"), ()),
+    "Beta": (("alpha", "beta"), ()),
+    "Exponential": (("lam",), ()),
+    "TruncatedNormal": (("mu", "sigma"), ("lower", "upper")),
+    "StudentT": (("nu", "mu", "sigma"), ()),
+    "HalfStudentT": (("nu", "sigma"), ()),
+}
+
+
+def _hint(word: str, choices: Any) -> str:
+    match = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f"; did you mean '{match[0]}'?" if match else ""
+
+
+def _unknown(what: str, value: str, choices: Any) -> str:
+    return f"unknown {what} '{value}'{_hint(value, choices)} (choose from {', '.join(choices)})"
+
+
+def _check_prior_keys(priors: dict[str, Prior], params: tuple[str, ...], owner: str) -> None:
+    for key in priors:
+        if key not in params:
+            raise ValueError(
+                f"{owner} has no parameter '{key}'{_hint(key, params)}; it has {', '.join(params)}"
+            )
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Prior(_Strict):
+    """A prior distribution: ``{dist: Gamma, alpha: 2, beta: 1}`` (PyMC names)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    dist: str
+
+    @model_validator(mode="after")
+    def _check_params(self) -> Prior:
+        if self.dist not in DISTRIBUTIONS:
+            raise ValueError(_unknown("distribution", self.dist, DISTRIBUTIONS))
+        required, optional = DISTRIBUTIONS[self.dist]
+        allowed = required + optional
+        given = self.model_extra or {}
+        for key, value in given.items():
+            if key not in allowed:
+                raise ValueError(
+                    f"{self.dist} has no parameter '{key}'{_hint(key, allowed)}; "
+                    f"it takes {', '.join(allowed)}"
+                )
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise ValueError(f"parameter '{key}' must be a number, got {value!r}")
+        missing = [p for p in required if p not in given]
+        if missing:
+            raise ValueError(f"{self.dist} needs {', '.join(missing)}")
+        return self
+
+    @property
+    def params(self) -> dict[str, float]:
+        """The distribution's keyword arguments."""
+        return {k: float(v) for k, v in (self.model_extra or {}).items()}
+
+    @classmethod
+    def of(cls, dist: str, **params: float) -> Prior:
+        """Build a prior in code, e.g. ``Prior.of("Beta", alpha=2, beta=2)``."""
+        return cls(dist=dist, **params)
+
+
+#: Share of the KPI that an 'auto' ROI prior assumes paid media drives (see docs/model.md).
+AUTO_ROI_MEDIA_SHARE = 0.25
+
+
+class RoiPrior(_Strict):
+    """LogNormal prior on a channel's ROI, stated by its median and log-scale sigma.
+
+    ``median: auto`` (the default) sets the median ROI of every such channel to
+    ``AUTO_ROI_MEDIA_SHARE * total KPI / total spend of all channels``: the ROI each channel
+    would have if paid media drove a quarter of the KPI evenly per unit of spend. With the
+    default ``sigma: 1`` the prior's 90% interval spans a factor of about 27.
+    """
+
+    median: float | Literal["auto"] = "auto"
+    sigma: float = Field(1.0, gt=0)
+
+    @field_validator("median")
+    @classmethod
+    def _positive(cls, value: float | str) -> float | str:
+        if value != "auto" and not value > 0:
+            raise ValueError("median must be positive (or 'auto')")
+        return value
+
+
+class ChannelPrior(_Strict):
+    """The prior on a channel's effect: on its ROI, or on its coefficient ``beta``."""
+
+    roi: RoiPrior | None = None
+    beta: Prior | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ChannelPrior:
+        if (self.roi is None) == (self.beta is None):
+            raise ValueError("give exactly one of 'roi' or 'beta'")
+        return self
+
+
+class AdstockConfig(_Strict):
+    """Carry-over of spend into later periods."""
+
+    type: str = "geometric"
+    max_lag: int = Field(8, ge=1, le=104)
+    priors: dict[str, Prior] = {}
+
+    @field_validator("type")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in ADSTOCKS:
+            raise ValueError(_unknown("adstock type", value, ADSTOCKS))
+        return value
+
+    @model_validator(mode="after")
+    def _known_params(self) -> AdstockConfig:
+        _check_prior_keys(self.priors, ADSTOCKS[self.type].params, self.type)
+        return self
+
+
+class SaturationConfig(_Strict):
+    """Diminishing returns of spend."""
+
+    type: str = "logistic"
+    priors: dict[str, Prior] = {}
+
+    @field_validator("type")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in SATURATIONS:
+            raise ValueError(_unknown("saturation type", value, SATURATIONS))
+        return value
+
+    @model_validator(mode="after")
+    def _known_params(self) -> SaturationConfig:
+        _check_prior_keys(self.priors, SATURATIONS[self.type].params, self.type)
+        return self
+
+
+DEFAULT_CHANNEL_PRIOR = ChannelPrior(roi=RoiPrior())
+
+
+class ChannelConfig(_Strict):
+    """One paid media channel; ``name`` is the spend column unless ``column`` says otherwise."""
+
+    name: str
+    column: str | None = None
+    adstock: AdstockConfig = AdstockConfig()
+    saturation: SaturationConfig = SaturationConfig()
+    prior: ChannelPrior = DEFAULT_CHANNEL_PRIOR
+
+    @property
+    def spend_column(self) -> str:
+        """The data column holding this channel's spend."""
+        return self.column or self.name
+
+
+class Defaults(_Strict):
+    """Settings every channel inherits unless it states its own."""
+
+    adstock: AdstockConfig | None = None
+    saturation: SaturationConfig | None = None
+    prior: ChannelPrior | None = None
+
+
+class DataConfig(_Strict):
+    """Where the data is and which columns hold the date and the KPI."""
+
+    path: Path
+    date_column: str = "date"
+    target_column: str
+
+
+class SeasonalityConfig(_Strict):
+    """Yearly Fourier seasonality."""
+
+    fourier_order: int = Field(2, ge=0, le=20)
+    period_days: float = Field(365.25, gt=0)
+
+
+class ModelPriors(_Strict):
+    """Priors of the non-media terms, in scaled units (target divided by its mean)."""
+
+    #: Mean of the expected KPI over the fitted period (the KPI's own mean is 1 in model units).
+    level: Prior = Prior.of("Normal", mu=1.0, sigma=0.25)
+    trend: Prior = Prior.of("Normal", mu=0.0, sigma=0.5)
+    seasonality: Prior = Prior.of("Normal", mu=0.0, sigma=0.2)
+    controls: Prior = Prior.of("Normal", mu=0.0, sigma=0.5)
+    sigma: Prior = Prior.of("HalfNormal", sigma=0.3)
+    nu: Prior = Prior.of("Gamma", alpha=2.0, beta=0.1)
+
+
+class SamplerConfig(_Strict):
+    """MCMC settings; ``nutpie`` is the default and fastest backend."""
+
+    backend: Literal["nutpie", "pymc", "numpyro"] = "nutpie"
+    #: nutpie only: 'numba' runs PyTensor's disk-cached numba code (a model structure seen
+    #: before compiles in seconds); 'numba_cfunc' is nutpie's own C callback (20-30 s compile
+    #: in every process, least overhead per gradient); 'jax' compiles fast, samples slowly on CPU.
+    compile_backend: Literal["numba", "numba_cfunc", "jax"] = "numba"
+    #: nutpie only: mass-matrix adaptation; 'low_rank' handles correlated parameters best.
+    adaptation: Literal["low_rank", "diag"] = "low_rank"
+    chains: int = Field(2, ge=1, le=64)
+    draws: int = Field(1000, ge=10)
+    tune: int = Field(1000, ge=10)
+    seed: int = 1
+    target_accept: float = Field(0.9, gt=0.5, lt=1.0)
+
+
+class MtaPrior(_Strict):
+    """Attribution shares as a weak Dirichlet prior on relative contributions.
+
+    The channels named in ``shares`` get the extra log density
+    ``sum_m weight * share_m * log(s_m)``, where ``s_m`` is channel m's share of the covered
+    channels' total contribution: a Dirichlet(1 + weight * share) prior. ``weight`` is the
+    number of pseudo-observations the shares count for (10 is weak, 100 strong).
+    """
+
+    shares: dict[str, float] = Field(min_length=2)
+    weight: float = Field(10.0, gt=0)
+
+    @field_validator("shares")
+    @classmethod
+    def _normalized(cls, shares: dict[str, float]) -> dict[str, float]:
+        if any(not v > 0 for v in shares.values()):
+            raise ValueError("every MTA share must be positive")
+        total = sum(shares.values())
+        return {k: v / total for k, v in shares.items()}
+
+
+class CalibrationConfig(_Strict):
+    """Experiments and beliefs that calibrate the model (see docs/calibration.md)."""
+
+    #: CSV of lift-test records: channel,start,end,x,delta_x,delta_y,sigma (relative to the YAML).
+    lift_tests: Path | None = None
+    #: Per-channel ROI priors (e.g. from past experiments); they replace the channel's prior.
+    roi_priors: dict[str, RoiPrior] = {}
+    mta: MtaPrior | None = None
+
+
+class Config(_Strict):
+    """A whole model specification, as written in ``configs/<name>.yaml``."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    data: DataConfig
+    channels: list[ChannelConfig] = Field(min_length=1)
+    controls: list[str] = []
+    trend: Literal["linear", "none"] = "linear"
+    seasonality: SeasonalityConfig | None = SeasonalityConfig()
+    likelihood: Literal["normal", "student_t"] = "normal"
+    transform_order: Literal["adstock_first", "saturation_first"] = "adstock_first"
+    priors: ModelPriors = ModelPriors()
+    sampler: SamplerConfig = SamplerConfig()
+    interval: float = Field(0.9, gt=0.0, lt=1.0)
+    calibration: CalibrationConfig = CalibrationConfig()
+    defaults: Defaults = Defaults()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_channels(cls, raw: Any) -> Any:
+        """Channels inherit ``defaults:``; calibration ROI priors replace their prior."""
+        if not isinstance(raw, dict) or not isinstance(raw.get("channels"), list):
+            return raw
+        defaults = raw.get("defaults") or {}
+        calibration = raw.get("calibration") or {}
+        roi_priors = calibration.get("roi_priors") if isinstance(calibration, dict) else None
+        filled = []
+        for channel in raw["channels"]:
+            if isinstance(channel, dict):
+                if isinstance(defaults, dict):
+                    channel = {k: v for k, v in defaults.items() if k not in channel} | channel
+                if isinstance(roi_priors, dict) and channel.get("name") in roi_priors:
+                    channel = channel | {"prior": {"roi": roi_priors[channel["name"]]}}
+            filled.append(channel)
+        return raw | {"channels": filled}
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Config:
+        names = [c.name for c in self.channels]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"channel names must be unique; repeated: {', '.join(dupes)}")
+        clash = set(self.controls) & {c.spend_column for c in self.channels}
+        if clash:
+            raise ValueError(f"column(s) used both as channel and control: {sorted(clash)}")
+        named = [
+            *self.calibration.roi_priors,
+            *(self.calibration.mta.shares if self.calibration.mta else {}),
+        ]
+        for channel in named:
+            if channel not in names:
+                raise ValueError(
+                    f"calibration names channel '{channel}'{_hint(channel, names)}, "
+                    f"which is not among the channels ({', '.join(names)})"
+                )
+        return self
+
+    @property
+    def channel_names(self) -> list[str]:
+        """Channel names in model order."""
+        return [c.name for c in self.channels]
+
+    def to_yaml(self) -> str:
+        """The resolved configuration (defaults applied) as YAML."""
+        data = self.model_dump(mode="json", exclude={"defaults"}, exclude_none=True)
+        return yaml.safe_dump(data, sort_keys=False)
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a YAML model configuration.
+
+    Parameters
+    ----------
+    path : str or Path
+        The YAML file. ``data.path`` inside it is relative to the file's folder.
+
+    Returns
+    -------
+    Config
+        The validated configuration with ``data.path`` made absolute.
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, is not valid YAML, or fails validation.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError("config file not found", source=str(path))
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise ConfigError(f"not valid YAML{where}: {exc}", source=str(path)) from None
+    if not isinstance(raw, dict):
+        raise ConfigError("expected a mapping of settings at the top level", source=str(path))
+    config = parse_config(raw, source=str(path))
+    updates = {"data": config.data.model_copy(update={"path": _beside(path, config.data.path)})}
+    lift_tests = config.calibration.lift_tests
+    if lift_tests is not None:
+        updates["calibration"] = config.calibration.model_copy(
+            update={"lift_tests": _beside(path, lift_tests)}
+        )
+    return config.model_copy(update=updates)
+
+
+def _beside(config_path: Path, path: Path) -> Path:
+    """A path from the config, made absolute relative to the config file's folder."""
+    return path if path.is_absolute() else (config_path.parent / path).resolve()
+
+
+def parse_config(raw: dict[str, Any], source: str = "<config>") -> Config:
+    """Validate an already-parsed mapping; errors name ``source`` and the key."""
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc.errors()[0]), source=source) from None
+
+
+# --------------------------------------------------------------------------------------------
+# Error wording
+# --------------------------------------------------------------------------------------------
+def _all_field_names() -> set[str]:
+    models = [
+        Config, DataConfig, ChannelConfig, AdstockConfig, SaturationConfig, ChannelPrior,
+        RoiPrior, Defaults, SeasonalityConfig, ModelPriors, SamplerConfig, CalibrationConfig,
+        MtaPrior,
+    ]  # fmt: skip
+    return {name for model in models for name in model.model_fields}
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not str(part).startswith("function-") and "[" not in str(part):
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _describe(error: dict[str, Any]) -> str:
+    loc = _location(tuple(error.get("loc", ())))
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        key = loc.rsplit(".", 1)[-1]
+        return f"unknown key '{loc}'{_hint(key, _all_field_names())}"
+    if kind == "missing":
+        return f"missing required key '{loc}'"
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        choices = [c.strip(" '") for c in expected.replace(" or ", ",").split(",") if c.strip()]
+        got = error.get("input")
+        return f"'{loc}': unknown value '{got}'{_hint(got, choices)} (choose from {expected})"
+    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    return f"'{loc}': {message}" if loc else message

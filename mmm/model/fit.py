@@ -1,0 +1,284 @@
+"""Sample the model and check convergence: (Config, Dataset) -> FittedModel."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import arviz as az
+import numpy as np
+import pymc as pm
+import xarray as xr
+
+from mmm.errors import MmmError
+from mmm.experiments.records import LiftRecord, read_records
+from mmm.model.build import Scales, build_model, channel_plan
+from mmm.model.config import Config, SamplerConfig
+from mmm.model.data import Dataset
+from mmm.model.nuts import compile_model
+from mmm.model.transforms import ADSTOCKS, SATURATIONS, ChannelPlan
+
+#: Compiled nutpie models of this process, by structure key (oldest dropped first).
+_COMPILED: dict[str, object] = {}
+_COMPILED_MAX = 8
+
+#: Thresholds above/below which a fit gets a loud warning.
+RHAT_MAX = 1.01
+ESS_MIN = 400
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """Convergence summary of a posterior."""
+
+    rhat_max: float
+    ess_bulk_min: float
+    divergences: int
+    compile_seconds: float = float("nan")
+    sample_seconds: float = float("nan")
+
+    def warnings(self) -> list[str]:
+        """Plain-language warnings for every threshold crossed."""
+        out = []
+        if not self.rhat_max <= RHAT_MAX:
+            out.append(
+                f"R-hat is {self.rhat_max:.3f} (> {RHAT_MAX}): chains disagree; "
+                "run more tune/draws or simplify the model"
+            )
+        if not self.ess_bulk_min >= ESS_MIN:
+            out.append(
+                f"bulk ESS is {self.ess_bulk_min:.0f} (< {ESS_MIN}): too few effective draws "
+                "for stable intervals; run more draws or chains"
+            )
+        if self.divergences > 0:
+            out.append(
+                f"{self.divergences} divergent transitions: the posterior may be biased; "
+                "raise sampler.target_accept or reconsider priors"
+            )
+        return out
+
+    def to_dict(self) -> dict[str, float | int]:
+        """JSON-ready form (the summary's ``diagnostics`` block)."""
+        return {
+            "rhat_max": round(float(self.rhat_max), 4),
+            "ess_bulk_min": round(float(self.ess_bulk_min), 1),
+            "divergences": int(self.divergences),
+            "compile_seconds": round(float(self.compile_seconds), 2),
+            "sample_seconds": round(float(self.sample_seconds), 2),
+        }
+
+
+@dataclass
+class FittedModel:
+    """A posterior together with everything needed to interpret it in original units.
+
+    Attributes
+    ----------
+    config : Config
+        The resolved configuration.
+    dataset : Dataset
+        The data the model was fitted on.
+    idata : xarray.DataTree
+        Posterior and sample stats (ArviZ 1.x layout).
+    scales : Scales
+        Divisors from original to model units.
+    diagnostics : Diagnostics
+    lift_records : list of LiftRecord
+        The lift tests the model was calibrated with (empty when none).
+    """
+
+    config: Config
+    dataset: Dataset
+    idata: xr.DataTree
+    scales: Scales
+    diagnostics: Diagnostics
+    lift_records: list[LiftRecord] = field(default_factory=list)
+    _draws: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @property
+    def plan(self) -> ChannelPlan:
+        """How each channel's spend is transformed."""
+        return channel_plan(self.config)
+
+    @property
+    def posterior(self) -> xr.Dataset:
+        """The posterior group as an xarray Dataset."""
+        return self.idata["posterior"].to_dataset()
+
+    def draws(self, name: str) -> np.ndarray:
+        """Posterior draws of ``name`` with chains and draws stacked first: (S, ...)."""
+        if name not in self._draws:
+            values = self.posterior[name].to_numpy()
+            self._draws[name] = values.reshape(-1, *values.shape[2:])
+        return self._draws[name]
+
+    def transform_params(self) -> dict[str, np.ndarray]:
+        """Adstock and saturation parameter draws keyed as the transforms expect."""
+        plan = self.plan
+        out = {}
+        for kind, registry in (("adstock", ADSTOCKS), ("saturation", SATURATIONS)):
+            for name in plan.groups(kind):
+                for param in registry[name].params:
+                    key = plan.param_name(name, param)
+                    out[key] = self.draws(key)
+        return out
+
+    @property
+    def n_draws(self) -> int:
+        """Total posterior draws over chains."""
+        return self.draws("level").shape[0]
+
+
+def fit(
+    config: Config,
+    dataset: Dataset,
+    lift_records: Sequence[LiftRecord] = (),
+    progress: bool = True,
+    on_stage: Callable[[str], None] | None = None,
+) -> FittedModel:
+    """Build and sample the model.
+
+    Parameters
+    ----------
+    config : Config
+    dataset : Dataset
+    lift_records : sequence of LiftRecord
+        Lift tests to calibrate with (see :func:`load_lift_records`).
+    progress : bool
+        Show the sampler's progress bar.
+    on_stage : callable, optional
+        Called with a short description when a stage starts ('compiling', 'sampling').
+
+    Returns
+    -------
+    FittedModel
+    """
+    model, scales = build_model(config, dataset, lift_records)
+    reuse_key = None if lift_records else structure_key(config, dataset)
+    idata, compile_s, sample_s = sample(model, config.sampler, progress, on_stage, reuse_key)
+    diagnostics = diagnose(idata, compile_s, sample_s)
+    return FittedModel(config, dataset, idata, scales, diagnostics, list(lift_records))
+
+
+def load_lift_records(config: Config) -> list[LiftRecord]:
+    """The lift tests named by ``calibration.lift_tests`` (none when it is unset)."""
+    path = config.calibration.lift_tests
+    return read_records(path) if path is not None else []
+
+
+def structure_key(config: Config, dataset: Dataset) -> str:
+    """What a compiled model depends on besides its data: config structure, priors, shapes."""
+    spec = config.model_dump(mode="json", exclude={"name", "data", "interval", "calibration"})
+    spec["sampler"] = {"compile_backend": config.sampler.compile_backend}
+    spec["shape"] = [dataset.n_periods, len(dataset.channels), len(dataset.control_names)]
+    spec["calibration"] = config.calibration.model_dump(mode="json", exclude={"lift_tests"})
+    return json.dumps(spec, sort_keys=True)
+
+
+def sample(
+    model: pm.Model,
+    sampler: SamplerConfig,
+    progress: bool = True,
+    on_stage: Callable[[str], None] | None = None,
+    reuse_key: str | None = None,
+) -> tuple[xr.DataTree, float, float]:
+    """Run NUTS with the configured backend.
+
+    With nutpie and a ``reuse_key`` (see :func:`structure_key`), a model compiled earlier in
+    this process for the same key is reused with this model's data swapped in, which skips the
+    compile step (cross-validation, many markets, simulation studies).
+
+    Returns
+    -------
+    idata : xarray.DataTree
+    compile_seconds, sample_seconds : float
+    """
+    stage = on_stage or (lambda _msg: None)
+    if sampler.backend == "numpyro" or (
+        sampler.backend == "nutpie" and sampler.compile_backend == "jax"
+    ):
+        try:
+            import numpyro  # noqa: F401
+        except ImportError:
+            raise MmmError(
+                "this sampler needs JAX and NumPyro: pip install 'mmm[jax]'",
+                key="sampler.backend",
+            ) from None
+    cores = max(1, min(sampler.chains, os.cpu_count() or 1))
+    if sampler.backend == "nutpie":
+        import nutpie
+
+        start = time.perf_counter()
+        if reuse_key is not None and reuse_key in _COMPILED:
+            stage("reusing the compiled model with new data")
+            data = {var.name: var.get_value() for var in model.data_vars}
+            compiled = _COMPILED[reuse_key].with_data(**data)
+        else:
+            stage(f"compiling the model ({sampler.compile_backend})")
+            compiled = _compile_nutpie(model, sampler.compile_backend)
+            if reuse_key is not None:
+                _COMPILED[reuse_key] = compiled
+                while len(_COMPILED) > _COMPILED_MAX:
+                    _COMPILED.pop(next(iter(_COMPILED)))
+        compiled_at = time.perf_counter()
+        stage("sampling")
+        idata = nutpie.sample(
+            compiled,
+            draws=sampler.draws,
+            tune=sampler.tune,
+            chains=sampler.chains,
+            cores=cores,
+            seed=sampler.seed,
+            progress_bar=progress,
+            save_warmup=False,
+            target_accept=sampler.target_accept,
+            adaptation=sampler.adaptation,
+        )
+        done = time.perf_counter()
+        return idata, compiled_at - start, done - compiled_at
+
+    stage(f"sampling with {sampler.backend}")
+    start = time.perf_counter()
+    with model, warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+        idata = pm.sample(
+            draws=sampler.draws,
+            tune=sampler.tune,
+            chains=sampler.chains,
+            cores=cores,
+            random_seed=sampler.seed,
+            progressbar=progress,
+            target_accept=sampler.target_accept,
+            nuts_sampler=sampler.backend,
+            compute_convergence_checks=False,
+        )
+    return idata, float("nan"), time.perf_counter() - start
+
+
+def _compile_nutpie(model: pm.Model, compile_backend: str):
+    import nutpie
+
+    if compile_backend == "numba":
+        return compile_model(model)
+    if compile_backend == "numba_cfunc":
+        return nutpie.compile_pymc_model(model, backend="numba")
+    return nutpie.compile_pymc_model(model, backend="jax", gradient_backend="jax")
+
+
+def diagnose(
+    idata: xr.DataTree, compile_seconds: float = float("nan"), sample_seconds: float = float("nan")
+) -> Diagnostics:
+    """R-hat (max), bulk ESS (min) over all posterior variables, and the divergence count."""
+    posterior = idata["posterior"].to_dataset()
+    rhat = az.rhat(posterior)
+    ess = az.ess(posterior, method="bulk")
+    rhat_max = max(float(np.nanmax(rhat[v].to_numpy())) for v in rhat.data_vars)
+    ess_min = min(float(np.nanmin(ess[v].to_numpy())) for v in ess.data_vars)
+    stats = idata["sample_stats"].to_dataset()
+    key = "diverging" if "diverging" in stats else "divergences"
+    divergences = int(stats[key].to_numpy().sum()) if key in stats else 0
+    return Diagnostics(rhat_max, ess_min, divergences, compile_seconds, sample_seconds)

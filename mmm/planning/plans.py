@@ -1,0 +1,187 @@
+"""An allocation evaluated on the posterior draws, and its JSON-ready summary."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mmm.planning.response import ResponseModel
+
+
+def stat(draws: np.ndarray, prob: float) -> dict[str, float | None]:
+    """Posterior mean and central ``prob`` interval of 1-d draws (None where not finite)."""
+    draws = np.asarray(draws, dtype=float)
+    if draws.size == 0 or not np.all(np.isfinite(draws)):
+        return {"mean": None, "lo": None, "hi": None}
+    tail = (1.0 - prob) / 2.0
+    lo, hi = np.quantile(draws, [tail, 1.0 - tail])
+    return {"mean": float(draws.mean()), "lo": float(lo), "hi": float(hi)}
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+@dataclass
+class Plan:
+    """An allocation evaluated on the posterior draws (an optimizer result or a fixed plan).
+
+    Attributes
+    ----------
+    channels : tuple of str
+    spend : ndarray (M,)
+        Horizon spend per channel, original units.
+    contribution, marginal : ndarray (S, M)
+        Incremental contribution per draw and its derivative (exact marginal ROI).
+    reference_spend : ndarray (M,)
+        The plan it is compared with.
+    reference_contribution : ndarray (S, M)
+    current : ndarray (M,)
+        Spend of the last H data periods.
+    lower, upper : ndarray (M,)
+        Bounds the plan respected (fixed channels have lower == upper).
+    fixed : ndarray of bool (M,)
+    objective : str
+    budget : float
+    reference_label : str
+    solver : dict
+        Iterations, evaluations, success flag, message and seconds (empty for a fixed plan).
+    """
+
+    channels: tuple[str, ...]
+    spend: np.ndarray
+    contribution: np.ndarray
+    marginal: np.ndarray
+    reference_spend: np.ndarray
+    reference_contribution: np.ndarray
+    current: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    fixed: np.ndarray
+    objective: str
+    budget: float
+    horizon: int
+    pattern: str
+    reference_label: str = "current mix scaled to the budget"
+    solver: dict = field(default_factory=dict)
+
+    @property
+    def kpi(self) -> np.ndarray:
+        """Incremental KPI of the plan per draw, shape (S,)."""
+        return self.contribution.sum(axis=1)
+
+    @property
+    def uplift(self) -> np.ndarray:
+        """KPI of the plan minus that of the reference plan, per draw."""
+        return self.kpi - self.reference_contribution.sum(axis=1)
+
+    def status(self, i: int) -> str:
+        """'fixed', 'at lower bound', 'at upper bound' or 'interior' for channel ``i``."""
+        tol = 1e-6 * max(1.0, float(self.spend.sum()))
+        if self.fixed[i]:
+            return "fixed"
+        if self.spend[i] - self.lower[i] <= tol:
+            return "at lower bound"
+        if self.upper[i] - self.spend[i] <= tol:
+            return "at upper bound"
+        return "interior"
+
+
+def evaluate_plan(
+    response: ResponseModel,
+    spend: Sequence[float] | np.ndarray,
+    reference: Sequence[float] | np.ndarray | None = None,
+    label: str = "fixed allocation",
+) -> Plan:
+    """Evaluate a given allocation (no optimization) against a reference (default: current)."""
+    spend = np.asarray(spend, dtype=float)
+    reference = response.current if reference is None else np.asarray(reference, float)
+    contribution, marginal = response.evaluate(spend)
+    n = len(spend)
+    return Plan(
+        channels=response.channels,
+        spend=spend,
+        contribution=contribution,
+        marginal=marginal,
+        reference_spend=reference,
+        reference_contribution=response.evaluate(reference, gradient=False)[0],
+        current=response.current,
+        lower=np.zeros(n),
+        upper=np.full(n, np.inf),
+        fixed=np.ones(n, dtype=bool),
+        objective=label,
+        budget=float(spend.sum()),
+        horizon=response.horizon,
+        pattern=response.pattern_kind,
+        reference_label="current spend",
+    )
+
+
+def plan_summary(plan: Plan, prob: float = 0.9) -> dict:
+    """JSON-ready summary of a plan (what ``mmm optimize --json`` prints).
+
+    Parameters
+    ----------
+    plan : Plan
+    prob : float
+        Central interval probability.
+
+    Returns
+    -------
+    dict
+        ``objective``, ``budget``, ``horizon``, ``pattern``, ``draws``, ``interval``,
+        ``reference`` (what the plan is compared with), ``channels`` (per channel: current,
+        reference and optimal spend, change, bounds, status, contribution, ROI and mROI with
+        intervals), ``totals`` (spend, KPI of the plan and the reference, uplift with interval,
+        ``p_better``: the posterior probability that the plan beats the reference) and
+        ``solver``.
+    """
+    channels = {}
+    for i, name in enumerate(plan.channels):
+        spend = float(plan.spend[i])
+        contribution = plan.contribution[:, i]
+        reference = float(plan.reference_spend[i])
+        channels[name] = {
+            "current": float(plan.current[i]),
+            "reference": reference,
+            "optimal": spend,
+            "change": spend - reference,
+            "change_pct": (spend / reference - 1.0) if reference > 0 else None,
+            "lower": _finite(plan.lower[i]),
+            "upper": _finite(plan.upper[i]),
+            "status": plan.status(i),
+            "contribution": stat(contribution, prob),
+            "roi": stat(contribution / spend, prob) if spend > 0 else stat(np.array([]), prob),
+            "mroi": stat(plan.marginal[:, i], prob),
+        }
+    kpi = plan.kpi
+    total = float(plan.spend.sum())
+    reference_kpi = plan.reference_contribution.sum(axis=1)
+    uplift = plan.uplift
+    return {
+        "objective": plan.objective,
+        "budget": plan.budget,
+        "horizon": plan.horizon,
+        "pattern": plan.pattern,
+        "draws": int(len(kpi)),
+        "interval": prob,
+        "reference": plan.reference_label,
+        "channels": channels,
+        "totals": {
+            "current_spend": float(plan.current.sum()),
+            "reference_spend": float(plan.reference_spend.sum()),
+            "spend": total,
+            "kpi": stat(kpi, prob),
+            "reference_kpi": stat(reference_kpi, prob),
+            "uplift": stat(uplift, prob),
+            "uplift_pct": float(uplift.mean() / reference_kpi.mean())
+            if reference_kpi.mean() > 0
+            else None,
+            "p_better": float(np.mean(uplift > 0)),
+            "roi": stat(kpi / total, prob) if total > 0 else stat(np.array([]), prob),
+        },
+        "solver": dict(plan.solver),
+    }

@@ -1,0 +1,221 @@
+"""Named budget scenarios from YAML, compared side by side on one posterior.
+
+A scenario file::
+
+    horizon: 13            # planned periods (default: a quarter of the data's frequency)
+    pattern: flat          # flat | history: how each channel's budget is spread in time
+    draws: 1000            # posterior draws used (default: all)
+    reference: current     # scenario the others are compared with (default: the first)
+    scenarios:
+      - name: current
+        allocation: current                    # the spend of the last `horizon` periods
+      - name: tv_up
+        allocation: {tv: 1.5x, search: 2e5}    # others stay at current spend
+      - name: optimized
+        optimize: {budget: 1.2e6, bounds: {tv: 0.5x:1.5x}, fixed: [radio], objective: mean}
+
+Every scenario is evaluated on the same horizon, pattern and draws, so the comparison (KPI
+uplift over the reference and the probability of beating it) is paired draw by draw.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from mmm.errors import MmmError
+from mmm.model.fit import FittedModel
+from mmm.planning.objectives import Objective, _amount, _index
+from mmm.planning.optimizer import optimize
+from mmm.planning.plans import Plan, evaluate_plan, plan_summary, stat
+from mmm.planning.response import PATTERNS, ResponseModel
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OptimizeSpec(_Strict):
+    """Settings of an optimizer run (the options of ``mmm optimize``)."""
+
+    budget: float | None = Field(None, gt=0)
+    bounds: dict[str, str | list[float | str | None]] | str | None = None
+    fixed: list[str] | dict[str, float | str] | str | None = None
+    objective: str = "mean"
+
+
+class ScenarioSpec(_Strict):
+    """One named plan: a fixed allocation or an optimizer run."""
+
+    name: str = Field(min_length=1)
+    allocation: Literal["current"] | dict[str, float | str] | None = None
+    optimize: OptimizeSpec | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ScenarioSpec:
+        if (self.allocation is None) == (self.optimize is None):
+            raise ValueError("give exactly one of 'allocation' or 'optimize'")
+        return self
+
+
+class ScenarioFile(_Strict):
+    """The whole scenario YAML."""
+
+    horizon: int | None = Field(None, ge=1)
+    pattern: Literal[PATTERNS] = "flat"  # type: ignore[valid-type]
+    draws: int | None = Field(None, ge=1)
+    reference: str | None = None
+    scenarios: list[ScenarioSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _names(self) -> ScenarioFile:
+        names = [s.name for s in self.scenarios]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"scenario names must be unique; repeated: {', '.join(dupes)}")
+        if self.reference is not None and self.reference not in names:
+            raise ValueError(f"reference '{self.reference}' is not a scenario name")
+        return self
+
+
+def load_scenarios(path: str | Path) -> ScenarioFile:
+    """Read and validate a scenario YAML.
+
+    Raises
+    ------
+    MmmError
+        Naming the file and the key for a missing file, bad YAML or an invalid entry.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MmmError("scenario file not found", source=str(path))
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise MmmError(f"not valid YAML: {exc}", source=str(path)) from None
+    try:
+        return ScenarioFile.model_validate(raw)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = ".".join(str(p) for p in error["loc"]) or None
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        raise MmmError(message, source=str(path), key=key) from None
+
+
+def allocation_spend(
+    allocation: str | dict[str, float | str], response: ResponseModel, key: str = "allocation"
+) -> np.ndarray:
+    """Horizon spend of a fixed allocation: 'current', or amounts / multiples per channel."""
+    spend = response.current.astype(float).copy()
+    if allocation == "current":
+        return spend
+    for name, value in allocation.items():
+        i = _index(name, response.channels, key)
+        spend[i] = _amount(str(value), response.current[i], f"{key}.{name}")
+    return spend
+
+
+def compare(
+    response: ResponseModel,
+    spec: ScenarioFile,
+    prob: float = 0.9,
+    source: str | None = None,
+) -> dict[str, Any]:
+    """Evaluate every scenario on one response model and compare with the reference.
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``horizon``, ``pattern``, ``draws``, ``interval``, ``reference``,
+        ``channels`` and ``scenarios`` (a list; each with ``spend`` and ``contribution`` per
+        channel, totals ``total_spend``, ``kpi``, ``roi``, ``uplift`` versus the reference and
+        ``p_beats_reference``, and for optimizer runs ``plan``: the full optimizer summary).
+    """
+    plans: dict[str, Plan] = {}
+    details: dict[str, dict] = {}
+    for i, scenario in enumerate(spec.scenarios):
+        where = f"scenarios.{i}"
+        try:
+            if scenario.optimize is not None:
+                opt = scenario.optimize
+                Objective.parse(opt.objective)
+                plan = optimize(response, opt.budget, opt.bounds, opt.fixed, opt.objective)
+                details[scenario.name] = plan_summary(plan, prob)
+            else:
+                spend = allocation_spend(scenario.allocation, response, f"{where}.allocation")
+                plan = evaluate_plan(response, spend)
+        except MmmError as exc:
+            raise MmmError(
+                f"scenario '{scenario.name}': {exc.message}",
+                source=source,
+                key=f"{where}.{exc.key}" if exc.key else where,
+            ) from None
+        plans[scenario.name] = plan
+    reference_name = spec.reference or spec.scenarios[0].name
+    reference_kpi = plans[reference_name].kpi
+    out = []
+    for scenario in spec.scenarios:
+        plan = plans[scenario.name]
+        total = float(plan.spend.sum())
+        uplift = plan.kpi - reference_kpi
+        entry = {
+            "name": scenario.name,
+            "kind": "optimize" if scenario.optimize is not None else "allocation",
+            "objective": plan.objective,
+            "spend": dict(zip(plan.channels, map(float, plan.spend), strict=True)),
+            "contribution": {
+                c: stat(plan.contribution[:, j], prob) for j, c in enumerate(plan.channels)
+            },
+            "mroi": {c: stat(plan.marginal[:, j], prob) for j, c in enumerate(plan.channels)},
+            "total_spend": total,
+            "kpi": stat(plan.kpi, prob),
+            "roi": stat(plan.kpi / total, prob) if total > 0 else stat(np.array([]), prob),
+            "uplift": stat(uplift, prob),
+            "p_beats_reference": float(np.mean(uplift > 0)),
+        }
+        if scenario.name in details:
+            entry["plan"] = details[scenario.name]
+        out.append(entry)
+    return {
+        "source": source,
+        "horizon": response.horizon,
+        "pattern": response.pattern_kind,
+        "draws": response.n_draws,
+        "interval": prob,
+        "reference": reference_name,
+        "channels": list(response.channels),
+        "current_spend": dict(zip(response.channels, map(float, response.current), strict=True)),
+        "scenarios": out,
+    }
+
+
+def run_scenarios(fitted: FittedModel, path: str | Path, prob: float | None = None) -> dict:
+    """Load a scenario YAML and compare its plans on a fitted model's posterior.
+
+    Parameters
+    ----------
+    fitted : FittedModel
+    path : str or Path
+        Scenario YAML (see the module docstring).
+    prob : float, optional
+        Central interval probability; ``fitted.config.interval`` when omitted.
+
+    Returns
+    -------
+    dict
+        JSON-ready comparison (the content of ``mmm optimize MODEL --scenarios FILE --json``);
+        see :func:`compare`.
+    """
+    spec = load_scenarios(path)
+    try:
+        response = ResponseModel.from_fitted(fitted, spec.horizon, spec.pattern, spec.draws)
+    except MmmError as exc:
+        raise MmmError(exc.message, source=str(path), key=exc.key) from None
+    prob = float(fitted.config.interval if prob is None else prob)
+    return compare(response, spec, prob, source=str(path))

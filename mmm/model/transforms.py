@@ -14,6 +14,7 @@ Conventions (see ``docs/model.md``):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -150,20 +151,94 @@ def michaelis_menten_saturation(x: Any, k: Any, xp: ModuleType = np) -> Any:
 
 
 # --------------------------------------------------------------------------------------------
+# Saturation derivatives with respect to the input (the optimizer's exact gradients).
+# --------------------------------------------------------------------------------------------
+def logistic_derivative(x: Any, lam: Any, xp: ModuleType = np) -> Any:
+    """``d/dx tanh(lam x / 2) = lam / 2 * (1 - tanh(lam x / 2) ** 2)``."""
+    return 0.5 * lam * (1.0 - xp.tanh(0.5 * lam * x) ** 2)
+
+
+def logistic_value_and_derivative(x: Any, lam: Any, xp: ModuleType = np) -> tuple[Any, Any]:
+    """Logistic value and derivative sharing one ``tanh``."""
+    value = xp.tanh(0.5 * lam * x)
+    return value, 0.5 * lam * (1.0 - value * value)
+
+
+def hill_derivative(x: Any, k: Any, s: Any, xp: ModuleType = np) -> Any:
+    """``d/dx x**s / (x**s + k**s) = s f (1 - f) / x`` (``x`` floored at :data:`LOG_FLOOR`)."""
+    safe = xp.maximum(x, LOG_FLOOR)
+    f = hill_saturation(safe, k, s, xp=xp)
+    return f * (1.0 - f) * s / safe
+
+
+def michaelis_menten_derivative(x: Any, k: Any, xp: ModuleType = np) -> Any:
+    """``d/dx x / (k + x) = k / (k + x) ** 2``."""
+    return k / (k + x) ** 2
+
+
+# --------------------------------------------------------------------------------------------
 # Components: function + parameter names + default priors (in scaled units).
 # --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Component:
-    """A named transform with its parameters and their default priors."""
+    """A named transform with its parameters and their default priors.
+
+    Attributes
+    ----------
+    name : str
+    function : callable
+        ``function(x_or_lags, *params, xp=numpy)``.
+    default_priors : dict of str -> PriorTuple
+        One prior per parameter, in the order ``function`` takes them.
+    """
 
     name: str
-    function: Any
+    function: Callable[..., Any]
     default_priors: dict[str, PriorTuple]
 
     @property
     def params(self) -> tuple[str, ...]:
         """Parameter names, in the order the function takes them."""
         return tuple(self.default_priors)
+
+
+@dataclass(frozen=True)
+class SaturationComponent(Component):
+    """A saturation curve with what planning needs besides its value.
+
+    Attributes
+    ----------
+    derivative : callable
+        ``derivative(x, *params, xp=numpy)``: ``f'(x)`` with respect to scaled spend.
+    s_shaped : bool
+        Whether the curve can be S-shaped (not concave) for some parameter values, so a
+        budget optimizer must try several starting points.
+    value_and_derivative_fn : callable, optional
+        ``(x, *params) -> (f, f')`` sharing work between the two; derived from ``function``
+        and ``derivative`` when omitted.
+    """
+
+    derivative: Callable[..., Any]
+    s_shaped: bool = False
+    value_and_derivative_fn: Callable[..., tuple[Any, Any]] | None = None
+
+    def value_and_derivative(self, x: Any, *params: Any) -> tuple[Any, Any]:
+        """``f(x)`` and ``f'(x)`` (numpy) in one call.
+
+        Parameters
+        ----------
+        x : ndarray
+            Scaled spend, >= 0.
+        *params : ndarray
+            Parameters in :attr:`params` order, broadcast against ``x``.
+
+        Returns
+        -------
+        tuple of ndarray
+        """
+        if self.value_and_derivative_fn is not None:
+            return self.value_and_derivative_fn(x, *params)
+        return self.function(x, *params), self.derivative(x, *params)
 
 
 ADSTOCKS: dict[str, Component] = {
@@ -188,22 +263,29 @@ ADSTOCKS: dict[str, Component] = {
     ),
 }
 
-SATURATIONS: dict[str, Component] = {
-    "logistic": Component(
-        "logistic", logistic_saturation, {"lam": ("Gamma", {"alpha": 3.0, "beta": 2.0})}
+SATURATIONS: dict[str, SaturationComponent] = {
+    "logistic": SaturationComponent(
+        "logistic",
+        logistic_saturation,
+        {"lam": ("Gamma", {"alpha": 3.0, "beta": 2.0})},
+        derivative=logistic_derivative,
+        value_and_derivative_fn=logistic_value_and_derivative,
     ),
-    "hill": Component(
+    "hill": SaturationComponent(
         "hill",
         hill_saturation,
         {
             "k": ("Gamma", {"alpha": 3.0, "beta": 3.0}),
             "s": ("Gamma", {"alpha": 3.0, "beta": 2.0}),
         },
+        derivative=hill_derivative,
+        s_shaped=True,  # s > 1
     ),
-    "michaelis_menten": Component(
+    "michaelis_menten": SaturationComponent(
         "michaelis_menten",
         michaelis_menten_saturation,
         {"k": ("Gamma", {"alpha": 3.0, "beta": 3.0})},
+        derivative=michaelis_menten_derivative,
     ),
 }
 

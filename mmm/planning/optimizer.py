@@ -19,6 +19,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from mmm.errors import MmmError
+from mmm.model.transforms import SATURATIONS
 from mmm.planning.objectives import BUDGET_OBJECTIVES, Objective, parse_bounds, parse_fixed
 from mmm.planning.plans import Plan
 from mmm.planning.response import ResponseModel
@@ -203,8 +204,9 @@ class _Solver:
         return list(zip(self.lower[self.free] / self.unit, hi / self.unit, strict=True))
 
     def _starts(self, total: float) -> list[np.ndarray]:
-        """Starting points fitted into the bounds: the current mix; with S-shaped (Hill)
-        channels also an even split and one start per Hill channel giving it 70%."""
+        """Starting points fitted into the bounds: the current mix; with S-shaped channels
+        (:attr:`SaturationComponent.s_shaped`) also an even split and one start per S-shaped
+        channel giving it 70%."""
         free_total = total - self.base.sum()
         lo, hi = self.lower[self.free], np.minimum(self.upper[self.free], total)
         current = self.response.current[self.free]
@@ -212,7 +214,7 @@ class _Solver:
         starts = [fit_to_total(mix * free_total, lo, hi, free_total)]
         s_shaped = [
             j for j, i in enumerate(np.flatnonzero(self.free))
-            if self.response.plan.saturation[i] == "hill"
+            if SATURATIONS[self.response.plan.saturation[i]].s_shaped
         ]  # fmt: skip
         if s_shaped:  # not concave: also start even, and with each S-curve channel favoured
             starts.append(fit_to_total(np.full(len(lo), free_total / len(lo)), lo, hi, free_total))

@@ -31,54 +31,9 @@ import numpy as np
 
 from mmm.errors import MmmError
 from mmm.model.fit import FittedModel
-from mmm.model.transforms import LOG_FLOOR, SATURATIONS, ChannelPlan, lag_matrix
+from mmm.model.transforms import SATURATIONS, ChannelPlan, lag_matrix
 
 PATTERNS = ("flat", "history")
-
-
-def saturation_slope(name: str, x: np.ndarray, values: list[np.ndarray]) -> np.ndarray:
-    """Derivative of saturation ``name`` with respect to its (scaled spend) input.
-
-    Parameters
-    ----------
-    name : str
-        A key of :data:`mmm.model.transforms.SATURATIONS`.
-    x : ndarray
-        Input (scaled spend, >= 0).
-    values : list of ndarray
-        The saturation's parameters in :attr:`Component.params` order, broadcast to ``x``.
-
-    Returns
-    -------
-    ndarray
-        ``f'(x)``, same shape as ``x``.
-    """
-    if name == "logistic":
-        (lam,) = values
-        return 0.5 * lam * (1.0 - np.tanh(0.5 * lam * x) ** 2)
-    if name == "hill":
-        k, s = values
-        safe = np.maximum(x, LOG_FLOOR)
-        f = SATURATIONS["hill"].function(safe, k, s)
-        return f * (1.0 - f) * s / safe
-    if name == "michaelis_menten":
-        (k,) = values
-        return k / (k + x) ** 2
-    raise ValueError(f"no derivative for saturation '{name}'")  # pragma: no cover
-
-
-def _value_and_slope(
-    name: str, x: np.ndarray, values: list[np.ndarray], with_slope: bool
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """``f(x)`` and (optionally) ``f'(x)``, sharing the work (one tanh for logistic)."""
-    if name == "logistic" and with_slope:
-        (lam,) = values
-        value = np.tanh(0.5 * lam * x)
-        slope = 1.0 - value * value
-        slope *= 0.5 * lam
-        return value, slope
-    value = SATURATIONS[name].function(x, *values)
-    return value, saturation_slope(name, x, values) if with_slope else None
 
 
 def draw_indices(n_available: int, n_draws: int | None) -> np.ndarray:
@@ -277,22 +232,27 @@ class ResponseModel:
         """Saturation values (and slopes) of ``x`` (..., K, M) channel by channel."""
         groups = self.plan.groups("saturation")
         if len(groups) == 1:  # the common case: no fancy-index copies
-            name = groups[0]
-            args = [self.params[self.plan.param_name(name, p)][:, None, :]
-                    for p in SATURATIONS[name].params]  # fmt: skip
-            return _value_and_slope(name, x, args, with_slope)
+            return self._saturate_group(groups[0], x, with_slope)
         shape = np.broadcast_shapes(x.shape, (self.beta.shape[0], 1, x.shape[-1]))
         values = np.empty(shape)
         slopes = np.empty_like(values) if with_slope else None
         for name in groups:
-            comp = SATURATIONS[name]
             idx = self.plan.members("saturation", name)
-            args = [self.params[self.plan.param_name(name, p)][:, None, :] for p in comp.params]
-            value, slope = _value_and_slope(name, x[..., idx], args, with_slope)
+            value, slope = self._saturate_group(name, x[..., idx], with_slope)
             values[..., idx] = value
             if with_slope:
                 slopes[..., idx] = slope
         return values, slopes
+
+    def _saturate_group(
+        self, name: str, x: np.ndarray, with_slope: bool
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Values (and slopes) of saturation ``name`` on its channels' inputs ``x``."""
+        component = SATURATIONS[name]
+        args = [self.params[self.plan.param_name(name, p)][:, None, :] for p in component.params]
+        if with_slope:
+            return component.value_and_derivative(x, *args)
+        return component.function(x, *args), None
 
     def evaluate(self, spend: Any, gradient: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
         """Incremental contribution of a horizon budget and its derivative.

@@ -8,6 +8,7 @@ import pytest
 from scipy import stats
 
 from mmm.model.transforms import (
+    SATURATIONS,
     ChannelPlan,
     delayed_weights,
     geometric_weights,
@@ -89,6 +90,19 @@ def test_michaelis_menten_by_hand():
     np.testing.assert_allclose(
         michaelis_menten_saturation(np.array([0.0, 1.0, 3.0]), 1.0), [0, 0.5, 0.75]
     )
+
+
+def test_saturation_derivatives_by_hand():
+    # logistic: f'(0) = lam / 2; Michaelis-Menten: f'(0) = 1 / k, f'(k) = 1 / (4 k);
+    # Hill: f'(k) = s / (4 k) (the slope at the half-saturation point).
+    logistic, hill, mm = (SATURATIONS[n] for n in ("logistic", "hill", "michaelis_menten"))
+    np.testing.assert_allclose(logistic.derivative(np.array([0.0]), 1.3), [0.65])
+    np.testing.assert_allclose(mm.derivative(np.array([0.0, 2.0]), 2.0), [0.5, 1 / 8])
+    np.testing.assert_allclose(hill.derivative(np.array([0.7]), 0.7, 3.0), [3.0 / 2.8])
+
+
+def test_only_hill_is_marked_s_shaped():
+    assert {name for name, c in SATURATIONS.items() if c.s_shaped} == {"hill"}
 
 
 PLAN = ChannelPlan(

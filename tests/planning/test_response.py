@@ -11,7 +11,6 @@ from mmm.planning.response import (
     ResponseModel,
     draw_indices,
     response_from_truth,
-    saturation_slope,
     spend_pattern,
 )
 
@@ -107,11 +106,15 @@ def test_gradient_matches_finite_differences(rng, adstock_first):
     ("name", "values"),
     [("logistic", [1.7]), ("hill", [0.8, 2.2]), ("michaelis_menten", [1.3])],
 )
-def test_saturation_slopes(name, values):
+def test_saturation_derivatives_match_finite_differences(name, values):
     x = np.linspace(0.05, 4.0, 50)
-    f = SATURATIONS[name].function
+    component = SATURATIONS[name]
+    f = component.function
     numeric = (f(x + 1e-6, *values) - f(x - 1e-6, *values)) / 2e-6
-    np.testing.assert_allclose(saturation_slope(name, x, values), numeric, rtol=1e-6)
+    np.testing.assert_allclose(component.derivative(x, *values), numeric, rtol=1e-6)
+    value, slope = component.value_and_derivative(x, *values)
+    np.testing.assert_allclose(value, f(x, *values), rtol=1e-12)
+    np.testing.assert_allclose(slope, numeric, rtol=1e-6)
 
 
 def test_truth_response_reproduces_simulated_roi(planning_sim):

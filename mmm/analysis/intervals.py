@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from mmm.errors import MmmError
+
 #: Default central interval probability.
 DEFAULT_PROB = 0.9
 #: The fields of an interval, in order (also the ``stat`` coordinate of summary datasets).
@@ -58,6 +60,32 @@ class Interval:
     def contains(self, value: float) -> bool:
         """Whether ``value`` lies inside ``[lo, hi]``."""
         return self.lo <= value <= self.hi
+
+
+def check_prob(prob: float, key: str = "prob") -> float:
+    """Validate a central interval probability.
+
+    Parameters
+    ----------
+    prob : float
+        Central interval probability.
+    key : str
+        The argument or option name the message names.
+
+    Returns
+    -------
+    float
+        ``prob`` as a float.
+
+    Raises
+    ------
+    MmmError
+        When ``prob`` is not strictly between 0 and 1.
+    """
+    value = float(prob)
+    if not 0.0 < value < 1.0:
+        raise MmmError(f"interval probability must be between 0 and 1, got {prob}", key=key)
+    return value
 
 
 def interval(draws: np.ndarray, prob: float = DEFAULT_PROB, axis: int = 0) -> dict[str, np.ndarray]:

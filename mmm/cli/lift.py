@@ -75,14 +75,12 @@ def _holdout_groups(frame: pd.DataFrame, source: str) -> dict[str, dict[str, flo
 
 def _interval_row(table: Table, label: str, s: dict[str, float] | None, fmt: str) -> None:
     if s is not None:
-        table.add_row(
-            label, format(s["mean"], fmt), format(s["lower"], fmt), format(s["upper"], fmt)
-        )
+        table.add_row(label, format(s["mean"], fmt), format(s["lo"], fmt), format(s["hi"], fmt))
 
 
 def _print_holdout(result: HoldoutLift) -> None:
-    table = Table(title=f"holdout lift ({result.level:.0%} credible intervals)")
-    for column in ("", "estimate", "lower", "upper"):
+    table = Table(title=f"holdout lift ({result.prob:.0%} credible intervals)")
+    for column in ("", "mean", "lo", "hi"):
         table.add_column(column, justify="left" if not column else "right")
     _interval_row(table, "absolute lift (rate)", result.absolute, ".5f")
     _interval_row(table, "relative lift", result.relative, ".2%")
@@ -97,8 +95,8 @@ def _print_holdout(result: HoldoutLift) -> None:
 
 
 def _print_geo(result: GeoLift) -> None:
-    table = Table(title=f"geo lift {result.start}..{result.end} ({result.level:.0%} intervals)")
-    for column in ("", "estimate", "lower", "upper"):
+    table = Table(title=f"geo lift {result.start}..{result.end} ({result.prob:.0%} intervals)")
+    for column in ("", "mean", "lo", "hi"):
         table.add_column(column, justify="left" if not column else "right")
     _interval_row(table, "incremental KPI", result.incremental, ",.2f")
     _interval_row(table, "relative lift", result.relative, ".2%")
@@ -144,7 +142,9 @@ def lift_command(
     kpi: Annotated[str, typer.Option(help="Holdout: 'conversions' or 'value' as the KPI.")] = (
         "conversions"
     ),
-    level: Annotated[float, typer.Option(help="Credible-interval mass.")] = 0.9,
+    level: Annotated[
+        float, typer.Option(help="Central credible-interval probability (0 to 1).")
+    ] = 0.9,
     draws: Annotated[int, typer.Option(help="Geo: posterior draws per chain.")] = 500,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     records: Annotated[
@@ -154,8 +154,10 @@ def lift_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Estimate incrementality from a holdout or geo test and write calibration records."""
+    from mmm.analysis.intervals import check_prob
     from mmm.experiments import geo_lift, holdout_lift, write_records
 
+    prob = check_prob(level, key="level")
     frame = _read(input)
     source = str(input)
     if method == "auto":
@@ -178,14 +180,14 @@ def lift_command(
             control_value=c.get("value"),
             treatment_value_sd=t.get("value_sd"),
             control_value_sd=c.get("value_sd"),
-            level=level,
+            prob=prob,
             seed=seed,
         )
         if channel is not None:
             if start_d is None or end_d is None or spend is None:
                 raise MmmError("a holdout record needs --start, --end and --spend", key="channel")
             record = result_h.record(channel, start_d, end_d, spend, period_days, kpi)
-        payload = {"method": "holdout", **result_h.__dict__}
+        payload = _payload("holdout", result_h)
         if not as_json:
             _print_holdout(result_h)
     else:
@@ -198,7 +200,7 @@ def lift_command(
             end=end_d,
             controls=list(control) if control else None,
             date_column=date_column,
-            level=level,
+            prob=prob,
             draws=draws,
             seed=seed,
             source=source,
@@ -207,7 +209,7 @@ def lift_command(
             if x is None or delta_x is None:
                 raise MmmError("a geo record needs --x and --delta-x (spend per period)", key="x")
             record = result_g.record(channel, x, delta_x)
-        payload = {"method": "geo", **result_g.__dict__}
+        payload = _payload("geo", result_g)
         payload["series"] = result_g.series.to_dict(orient="records")
         if not as_json:
             _print_geo(result_g)
@@ -223,6 +225,12 @@ def lift_command(
         console.print("lift record: " + ", ".join(f"{k}={v}" for k, v in row.items()))
         if records is not None:
             console.print(f"written to {records}")
+
+
+def _payload(method: str, result: HoldoutLift | GeoLift) -> dict[str, Any]:
+    """The JSON form of a result; the interval probability is stored as ``"interval"``."""
+    fields = dict(result.__dict__)
+    return {"method": method, "interval": fields.pop("prob"), **fields}
 
 
 def _date(text: str | None, key: str) -> date | None:

@@ -16,28 +16,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mmm.analysis.intervals import DEFAULT_PROB, check_prob, interval
 from mmm.errors import DataError, MmmError
 from mmm.experiments.records import LiftRecord
-
-
-def _summary(draws: np.ndarray, level: float) -> dict[str, float]:
-    tail = (1.0 - level) / 2.0
-    lo, hi = np.quantile(draws, [tail, 1.0 - tail])
-    return {
-        "mean": float(draws.mean()),
-        "sd": float(draws.std(ddof=1)),
-        "lower": float(lo),
-        "upper": float(hi),
-    }
+from mmm.experiments.summary import effect_summary
 
 
 @dataclass
 class GeoLift:
     """Result of a geo / time-series test (see :func:`geo_lift`).
 
-    ``incremental`` and ``placebo`` are dictionaries with ``mean``, ``sd``, ``lower`` and
-    ``upper`` of the total incremental KPI over the (placebo) window; ``series`` holds per
-    period the observed treated KPI and the counterfactual's mean and interval.
+    ``incremental`` and ``placebo`` are dictionaries with ``mean``, ``lo``, ``hi`` (central
+    ``prob`` interval) and ``sd`` of the total incremental KPI over the (placebo) window;
+    ``series`` holds per period the observed treated KPI and the counterfactual's mean
+    (``counterfactual``) and interval (``lo``, ``hi``).
     """
 
     start: date
@@ -49,7 +41,7 @@ class GeoLift:
     placebo_window: tuple[date, date]
     placebo_passed: bool
     pre_fit_r2: float
-    level: float
+    prob: float
     series: pd.DataFrame
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -129,7 +121,7 @@ def geo_lift(
     end: date | str | None = None,
     controls: list[str] | None = None,
     date_column: str = "date",
-    level: float = 0.9,
+    prob: float = DEFAULT_PROB,
     draws: int = 500,
     seed: int = 0,
     source: str = "<geo data>",
@@ -155,8 +147,8 @@ def geo_lift(
     controls : list of str, optional
         Control columns; default all other numeric columns.
     date_column : str, default "date"
-    level : float, default 0.9
-        Credible-interval mass.
+    prob : float, default 0.9
+        Central credible-interval probability.
     draws : int, default 500
         Posterior draws per chain (2 chains, as many tuning steps).
     seed : int, default 0
@@ -167,6 +159,7 @@ def geo_lift(
     -------
     GeoLift
     """
+    prob = check_prob(prob)
     dates, y, x, controls = _geo_inputs(frame, treated, controls, date_column, source)
     start_d = pd.Timestamp(start)
     end_d = pd.Timestamp(end) if end is not None else dates.max()
@@ -193,31 +186,31 @@ def geo_lift(
     p_test = np.zeros_like(pre)
     p_test[pre_idx[-n_placebo:]] = True
     placebo_cf = _fit_counterfactual(y, x, p_train, p_test, draws, seed + 1)
-    placebo = _summary((y[p_test][None, :] - placebo_cf).sum(axis=1), level)
+    placebo = effect_summary((y[p_test][None, :] - placebo_cf).sum(axis=1), prob)
 
     resid = y[pre] - fitted
     r2 = 1.0 - float(resid.var() / y[pre].var()) if y[pre].var() > 0 else float("nan")
-    lo, hi = np.quantile(counterfactual, [(1 - level) / 2, (1 + level) / 2], axis=0)
+    band = interval(counterfactual, prob, axis=0)
     series = pd.DataFrame(
         {
             "date": dates[test].to_numpy(),
             "observed": y[test],
-            "counterfactual": counterfactual.mean(axis=0),
-            "lower": lo,
-            "upper": hi,
+            "counterfactual": band["mean"],
+            "lo": band["lo"],
+            "hi": band["hi"],
         }
     )
     return GeoLift(
         start=start_d.date(),
         end=end_d.date(),
         periods=n_test,
-        incremental=_summary(effect, level),
-        relative=_summary(relative, level),
+        incremental=effect_summary(effect, prob),
+        relative=effect_summary(relative, prob),
         placebo=placebo,
         placebo_window=(dates[p_test].min().date(), dates[p_test].max().date()),
-        placebo_passed=bool(placebo["lower"] <= 0.0 <= placebo["upper"]),
+        placebo_passed=bool(placebo["lo"] <= 0.0 <= placebo["hi"]),
         pre_fit_r2=r2,
-        level=level,
+        prob=prob,
         series=series,
         details={"treated": treated, "controls": controls, "draws": draws, "chains": 2},
     )

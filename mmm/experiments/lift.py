@@ -18,19 +18,10 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from mmm.analysis.intervals import DEFAULT_PROB, check_prob
 from mmm.errors import MmmError
 from mmm.experiments.records import LiftRecord
-
-
-def _interval(draws: np.ndarray, level: float) -> tuple[float, float]:
-    tail = (1.0 - level) / 2.0
-    lo, hi = np.quantile(draws, [tail, 1.0 - tail])
-    return float(lo), float(hi)
-
-
-def _summary(draws: np.ndarray, level: float) -> dict[str, float]:
-    lo, hi = _interval(draws, level)
-    return {"mean": float(draws.mean()), "sd": float(draws.std(ddof=1)), "lower": lo, "upper": hi}
+from mmm.experiments.summary import effect_summary
 
 
 def _window_periods(start: date, end: date, period_days: int) -> float:
@@ -44,7 +35,8 @@ class HoldoutLift:
     """Result of a user-level holdout test (see :func:`holdout_lift`).
 
     ``absolute``, ``relative``, ``incremental_conversions`` and ``incremental_value`` are
-    dictionaries with ``mean``, ``sd``, ``lower`` and ``upper`` (the credible interval).
+    dictionaries with ``mean``, ``lo`` and ``hi`` (the central ``prob`` credible interval) and
+    ``sd`` (:func:`~mmm.experiments.summary.effect_summary`).
     """
 
     treatment_users: int
@@ -58,7 +50,7 @@ class HoldoutLift:
     prob_positive: float
     mde_absolute: float
     mde_relative: float
-    level: float
+    prob: float
     details: dict[str, Any] = field(default_factory=dict)
 
     def record(
@@ -123,7 +115,7 @@ def holdout_lift(
     control_value: float | None = None,
     treatment_value_sd: float | None = None,
     control_value_sd: float | None = None,
-    level: float = 0.9,
+    prob: float = DEFAULT_PROB,
     alpha: float = 0.05,
     power: float = 0.8,
     draws: int = 20000,
@@ -147,8 +139,8 @@ def holdout_lift(
         Total conversion value in each group.
     treatment_value_sd, control_value_sd : float, optional
         Standard deviation of value per user in each group.
-    level : float, default 0.9
-        Credible-interval mass.
+    prob : float, default 0.9
+        Central credible-interval probability.
     alpha, power : float
         For the minimum detectable effect (two-sided test).
     draws : int, default 20000
@@ -170,8 +162,7 @@ def holdout_lift(
                 f"{name} conversions must be between 0 and the users ({users}), got {conv}",
                 key=f"{name}_conversions",
             )
-    if not 0 < level < 1:
-        raise MmmError(f"level must be between 0 and 1, got {level}", key="level")
+    prob = check_prob(prob)
     rng = np.random.default_rng(seed)
     p_t = rng.beta(1 + treatment_conversions, 1 + treatment_users - treatment_conversions, draws)
     p_c = rng.beta(1 + control_conversions, 1 + control_users - control_conversions, draws)
@@ -188,7 +179,7 @@ def holdout_lift(
         v_c = _value_per_user(
             rng, p_c, control_value, control_conversions, control_users, control_value_sd
         )
-        value_summary = _summary((v_t - v_c) * treatment_users, level)
+        value_summary = effect_summary((v_t - v_c) * treatment_users, prob)
     rate_c = control_conversions / control_users
     mde = minimum_detectable_effect(rate_c, treatment_users, control_users, alpha, power)
     return HoldoutLift(
@@ -196,14 +187,14 @@ def holdout_lift(
         control_users=int(control_users),
         treatment_rate=treatment_conversions / treatment_users,
         control_rate=rate_c,
-        absolute=_summary(absolute, level),
-        relative=_summary(relative, level),
-        incremental_conversions=_summary(incremental, level),
+        absolute=effect_summary(absolute, prob),
+        relative=effect_summary(relative, prob),
+        incremental_conversions=effect_summary(incremental, prob),
         incremental_value=value_summary,
         prob_positive=float(np.mean(absolute > 0)),
         mde_absolute=mde,
         mde_relative=mde / rate_c if rate_c > 0 else float("inf"),
-        level=level,
+        prob=prob,
         details={"alpha": alpha, "power": power, "draws": draws, "prior": "Beta(1, 1)"},
     )
 

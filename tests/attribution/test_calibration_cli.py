@@ -87,10 +87,25 @@ def test_lift_holdout_writes_record(tmp_path) -> None:
     payload = json.loads(result.stdout)
     assert payload["method"] == "holdout"
     assert payload["incremental_conversions"]["mean"] == pytest.approx(200, abs=5)
+    assert payload["interval"] == 0.9 and "prob" not in payload
+    inc = payload["incremental_conversions"]
+    assert set(inc) == {"mean", "lo", "hi", "sd"} and inc["lo"] < inc["mean"] < inc["hi"]
     frame = pd.read_csv(out)
     assert list(frame.columns) == ["channel", "start", "end", "x", "delta_x", "delta_y", "sigma"]
     assert frame.loc[0, "x"] == pytest.approx(2000.0)
     assert frame.loc[0, "delta_y"] == pytest.approx(-payload["incremental_conversions"]["mean"])
+
+
+def test_lift_holdout_level_is_the_interval(tmp_path) -> None:
+    data = tmp_path / "holdout.csv"
+    data.write_text("group,users,conversions\ntreatment,20000,600\ncontrol,20000,400\n")
+    table = runner.invoke(app, ["lift", str(data), "--level", "0.5"])
+    assert table.exit_code == 0, table.output
+    assert "50% credible intervals" in table.stdout
+    assert all(column in table.stdout for column in ("mean", "lo", "hi"))
+    bad = runner.invoke(app, ["lift", str(data), "--level", "90"])
+    assert bad.exit_code == 2
+    assert "'level': interval probability must be between 0 and 1, got 90" in bad.output
 
 
 def test_lift_holdout_bad_group(tmp_path) -> None:

@@ -36,13 +36,17 @@ def test_geo_lift_recovers_effect_and_passes_placebo(geo_frame, seed) -> None:
     inc = result.incremental
     # a 90% interval misses 1 time in 10 by design; 3 posterior sd is the robust check
     assert abs(inc["mean"] - truth) < 3 * inc["sd"]
-    assert inc["lower"] < inc["mean"] < inc["upper"]
+    assert inc["lo"] < inc["mean"] < inc["hi"]
     assert 2 < inc["sd"] < 20  # window noise alone: 2 * sqrt(8) = 5.7
     # The placebo window has no effect: its estimate is within 3 sd of zero (on this dataset it
     # sits 1.6 sd out, so whether the 90% interval covers 0 is decided by Monte Carlo noise).
     placebo = result.placebo
     assert abs(placebo["mean"]) < 3 * placebo["sd"]
-    assert result.placebo_passed == (placebo["lower"] <= 0.0 <= placebo["upper"])
+    assert result.placebo_passed == (placebo["lo"] <= 0.0 <= placebo["hi"])
+    series = result.series
+    assert list(series.columns) == ["date", "observed", "counterfactual", "lo", "hi"]
+    assert (series["lo"] < series["counterfactual"]).all()
+    assert (series["counterfactual"] < series["hi"]).all()
     assert result.placebo_window == (dates[32].date(), dates[39].date())  # 8 weeks
     assert result.pre_fit_r2 > 0.8
     record = result.record("tv", x=1000.0, delta_x=500.0)
@@ -60,3 +64,5 @@ def test_geo_bad_inputs(geo_frame) -> None:
     bad.loc[5, "north"] = "n/a"
     with pytest.raises(MmmError, match=r"'north', row 7: expected a number"):
         geo_lift(bad, treated=["treated"], start="2024-10-07", source="geo.csv")
+    with pytest.raises(MmmError, match=r"'prob': interval probability must be between 0 and 1"):
+        geo_lift(geo_frame, treated=["treated"], start="2024-10-07", prob=0.0)

@@ -22,7 +22,12 @@ def test_lift_estimates_and_intervals(seed) -> None:
     # sd of a difference of two rates ~ sqrt(p1 q1 / n + p2 q2 / n)
     sd = (0.024 * 0.976 / 50_000 + 0.02 * 0.98 / 50_000) ** 0.5
     assert result.absolute["sd"] == pytest.approx(sd, rel=0.03)
-    assert result.absolute["lower"] < expected < result.absolute["upper"]
+    assert result.absolute["lo"] < expected < result.absolute["hi"]
+    assert set(result.absolute) == {"mean", "lo", "hi", "sd"}
+    # a 90% central interval of a near-normal posterior spans about 2 * 1.645 sd
+    width = result.absolute["hi"] - result.absolute["lo"]
+    assert width == pytest.approx(2 * 1.645 * result.absolute["sd"], rel=0.05)
+    assert result.prob == 0.9
     assert result.relative["mean"] == pytest.approx(0.2, abs=0.01)
     # value per user = rate * 50 per conversion -> incremental value = 50 * conversions
     assert result.incremental_value["mean"] == pytest.approx(
@@ -50,3 +55,12 @@ def test_bad_counts() -> None:
         holdout_lift(100, 150, 100, 10)
     with pytest.raises(MmmError, match="control users must be positive"):
         holdout_lift(100, 10, 0, 0)
+    with pytest.raises(MmmError, match=r"'prob': interval probability must be between 0 and 1"):
+        holdout_lift(100, 10, 100, 5, prob=1.5)
+
+
+def test_wider_prob_gives_wider_interval(seed) -> None:
+    narrow = holdout_lift(20_000, 600, 20_000, 400, prob=0.5, seed=seed).absolute
+    wide = holdout_lift(20_000, 600, 20_000, 400, prob=0.99, seed=seed).absolute
+    assert wide["lo"] < narrow["lo"] < narrow["hi"] < wide["hi"]
+    assert wide["mean"] == narrow["mean"]  # same seed, same draws

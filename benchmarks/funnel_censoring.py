@@ -49,12 +49,12 @@ def main() -> None:
             rows.append(
                 {"step": step, "truth": t, "naive_all": r.naive, "km_all": r.rate,
                  "naive_recent": rec["naive"], "adjusted_recent": rec["adjusted"],
-                 "recent_interval_covers": float(rec["lower"] <= t <= rec["upper"])}
+                 "recent_interval_covers": float(rec["lo"] <= t <= rec["hi"])}
             )  # fmt: skip
             for ch in truth.channels:
                 sub = leads[leads["first_touch"] == ch]
                 rc = conversion_rate(sub["created" if a == "lead" else a], sub[b], truth.as_of)
-                covered += rc.lower <= true.loc[ch, step] <= rc.upper
+                covered += rc.lo <= true.loc[ch, step] <= rc.hi
                 total += 1
     df = pd.DataFrame(rows).groupby("step", sort=False).mean()
     for col in ("naive_all", "km_all", "naive_recent", "adjusted_recent"):

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import xarray as xr
 
 from mmm.errors import MmmError
+
+if TYPE_CHECKING:  # xarray loads only where a dataset is built (leads and lift tests need none)
+    import xarray as xr
 
 #: Default central interval probability.
 DEFAULT_PROB = 0.9
@@ -135,6 +138,8 @@ def channel_draw_summary(
     data = {
         name: (("channel", "stat"), interval_array(values, prob)) for name, values in draws.items()
     }
+    import xarray as xr
+
     return xr.Dataset(
         data, coords={"channel": list(channels), "stat": list(STATS)}, attrs={"interval": prob}
     )

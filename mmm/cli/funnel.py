@@ -66,13 +66,15 @@ def _print_funnel(rep: FunnelReport) -> None:
         t.add_row(str(row[0]), *(_num(v) for v in row[1:]))
     console.print(t)
     steps = list(dict.fromkeys(rep.conversions["step"]))
-    t = Table(title="Stage-to-stage conversion: cohort-correct rate [90% interval] (naive)")
+    t = Table(
+        title=f"Stage-to-stage conversion: cohort-correct rate [{rep.prob:.0%} interval] (naive)"
+    )
     t.add_column("group")
     for s in steps:
         t.add_column(s, justify="right")
     for group, sub in rep.conversions.groupby("group", sort=False):
         cells = [
-            f"{_pct(r.rate)} [{_pct(r.lower)}, {_pct(r.upper)}] ({_pct(r.naive)})"
+            f"{_pct(r.rate)} [{_pct(r.lo)}, {_pct(r.hi)}] ({_pct(r.naive)})"
             for r in sub.itertuples()
         ]
         t.add_row(str(group), *cells)
@@ -142,7 +144,7 @@ def _print_funnel(rep: FunnelReport) -> None:
             _num(r.entered),
             _pct(r.naive),
             _pct(r.adjusted),
-            f"[{_pct(r.lower)}, {_pct(r.upper)}]",
+            f"[{_pct(r.lo)}, {_pct(r.hi)}]",
             _pct(r.maturity),
         )
     console.print(t)
@@ -165,7 +167,7 @@ def _print_accounts(acc: AccountReport) -> None:
             _num(r.entered),
             _num(r.converted),
             _pct(r.rate),
-            f"[{_pct(r.lower)}, {_pct(r.upper)}]",
+            f"[{_pct(r.lo)}, {_pct(r.hi)}]",
             _pct(r.naive),
         )
     console.print(t)

@@ -26,13 +26,16 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from mmm.analysis.intervals import DEFAULT_PROB
+
 METHODS = ("km", "mature")
 DAY = np.timedelta64(1, "D")
 
 
 @dataclass(frozen=True)
 class Rate:
-    """A conversion rate with its Beta posterior interval.
+    """A conversion rate with its Beta posterior interval (``lo``, ``hi`` as in
+    :class:`~mmm.analysis.intervals.Interval`; the point estimate is ``rate``, not a mean).
 
     Attributes
     ----------
@@ -40,8 +43,8 @@ class Rate:
         Leads that reached the from-stage / the to-stage (any time up to ``as_of``).
     naive : float
         ``converted / entered``, young leads counted as failures.
-    rate, lower, upper : float
-        Cohort-correct estimate and its equal-tailed posterior interval.
+    rate, lo, hi : float
+        Cohort-correct estimate and its central ``prob`` posterior interval.
     method : str
         How censoring was handled, in words.
     median_days, p25_days, p75_days : float
@@ -52,8 +55,8 @@ class Rate:
     converted: int
     naive: float
     rate: float
-    lower: float
-    upper: float
+    lo: float
+    hi: float
     method: str
     median_days: float
     p25_days: float
@@ -116,24 +119,40 @@ def _step_value(curve: pd.DataFrame, column: str, t: float, before: float) -> fl
 def beta_interval(
     k: float,
     n: float,
-    level: float = 0.9,
+    prob: float = DEFAULT_PROB,
     prior: tuple[float, float] = (1, 1),
     estimate: float | None = None,
 ) -> tuple[float, float]:
-    """Equal-tailed interval of the Beta(prior_a + k, prior_b + n - k) posterior.
+    """Central ``prob`` interval of the Beta(prior_a + k, prior_b + n - k) posterior.
 
-    When ``estimate`` (the reported rate) falls outside the equal-tailed interval, which
-    happens at 0 % or 100 %, the one-sided interval of the same mass that contains it is
-    returned instead (``[q, 1]`` or ``[0, q]``).
+    An exact Beta quantile interval, not one from draws. When ``estimate`` (the reported rate)
+    falls outside the central interval, which happens at 0 % or 100 %, the one-sided interval
+    of the same probability that contains it is returned instead (``[q, 1]`` or ``[0, q]``).
+
+    Parameters
+    ----------
+    k, n : float
+        Successes and trials (effective counts may be fractional).
+    prob : float
+        Interval probability.
+    prior : (float, float)
+        Beta prior (a, b).
+    estimate : float, optional
+        The reported rate.
+
+    Returns
+    -------
+    (lo, hi) : tuple of float
+        ``nan`` when ``n <= 0``.
     """
     if n <= 0:
         return float("nan"), float("nan")
     a, b = prior[0] + k, prior[1] + max(n - k, 0.0)
-    lo, hi = stats.beta.ppf([(1 - level) / 2, (1 + level) / 2], a, b)
+    lo, hi = stats.beta.ppf([(1 - prob) / 2, (1 + prob) / 2], a, b)
     if estimate is not None and estimate > hi:
-        return float(stats.beta.ppf(1 - level, a, b)), 1.0
+        return float(stats.beta.ppf(1 - prob, a, b)), 1.0
     if estimate is not None and estimate < lo:
-        return 0.0, float(stats.beta.ppf(level, a, b))
+        return 0.0, float(stats.beta.ppf(prob, a, b))
     return float(lo), float(hi)
 
 
@@ -167,7 +186,7 @@ def conversion_rate(
     *,
     method: str = "km",
     horizon: float = 180.0,
-    level: float = 0.9,
+    prob: float = DEFAULT_PROB,
     prior: tuple[float, float] = (1.0, 1.0),
 ) -> Rate:
     """Cohort-correct rate of moving from one stage to the next.
@@ -182,8 +201,8 @@ def conversion_rate(
         Censoring handling (see the module docstring).
     horizon : float
         Days within which a conversion counts.
-    level : float
-        Posterior interval mass.
+    prob : float
+        Central posterior interval probability.
     prior : (float, float)
         Beta prior (a, b); (1, 1) is uniform.
 
@@ -204,20 +223,20 @@ def conversion_rate(
         rate = 1.0 - s
         var = _step_value(curve, "variance", horizon, before=0.0)
         n_eff = rate * (1 - rate) / var if var > 0 else float(n)
-        lo, hi = beta_interval(rate * n_eff, n_eff, level, prior, estimate=rate)
+        lo, hi = beta_interval(rate * n_eff, n_eff, prob, prior, estimate=rate)
         label = f"kaplan-meier, horizon {horizon:g} d"
     else:
         mature = age >= horizon
         n_m = int(mature.sum())
         k_m = int((done & (dur <= horizon) & mature).sum())
         rate = k_m / n_m if n_m else float("nan")
-        lo, hi = beta_interval(k_m, n_m, level, prior, estimate=rate)
+        lo, hi = beta_interval(k_m, n_m, prob, prior, estimate=rate)
         label = f"mature cohorts only (>= {horizon:g} d old, {n_m} leads)"
     return Rate(n, k, naive, rate, lo, hi, label, float(q[1]), float(q[0]), float(q[2]))
 
 
 def completion_adjusted_rate(
-    ages: np.ndarray, converted: np.ndarray, delay_cdf, level: float = 0.9
+    ages: np.ndarray, converted: np.ndarray, delay_cdf, prob: float = DEFAULT_PROB
 ) -> tuple[float, float, float]:
     """Maximum-likelihood rate of a cohort given how much of its delay it has lived through.
 
@@ -232,13 +251,13 @@ def completion_adjusted_rate(
         Whether each lead converted.
     delay_cdf : callable
         ``G(days)``, share of eventual conversions that happen within ``days``.
-    level : float
-        Interval mass: Beta centred on the estimate with the effective sample size
+    prob : float
+        Interval probability: Beta centred on the estimate with the effective sample size
         ``p (1 - p) I(p)`` from the Fisher information ``I`` (``sum(G(a))`` when ``k = 0``).
 
     Returns
     -------
-    (rate, lower, upper) : tuple of float
+    (rate, lo, hi) : tuple of float
     """
     k = int(np.sum(converted))
     g = np.clip(np.asarray(delay_cdf(np.asarray(ages)[~np.asarray(converted)]), float), 0, 1)
@@ -256,7 +275,7 @@ def completion_adjusted_rate(
     # with no conversion yet (p at 0) each lead counts its maturity g instead
     info = k / p**2 + np.sum(g**2 / (1 - p * g) ** 2)
     n_eff = p * (1 - p) * info if k > 0 else g.sum()
-    lo, hi = beta_interval(p * n_eff, n_eff, level, estimate=p)
+    lo, hi = beta_interval(p * n_eff, n_eff, prob, estimate=p)
     return p, lo, hi
 
 
@@ -279,7 +298,7 @@ def cohort_table(
     *,
     freq: str = "M",
     horizon: float = 180.0,
-    level: float = 0.9,
+    prob: float = DEFAULT_PROB,
 ) -> pd.DataFrame:
     """Per-cohort naive and completion-adjusted rates (cohorts by date of entering the stage).
 
@@ -293,13 +312,13 @@ def cohort_table(
         Cohort period (pandas period alias: ``"M"`` month, ``"W"`` week, ``"Q"`` quarter).
     horizon : float
         Days within which a conversion counts.
-    level : float
-        Interval mass.
+    prob : float
+        Interval probability.
 
     Returns
     -------
     DataFrame
-        ``cohort``, ``entered``, ``converted``, ``naive``, ``adjusted``, ``lower``, ``upper``,
+        ``cohort``, ``entered``, ``converted``, ``naive``, ``adjusted``, ``lo``, ``hi``,
         ``maturity`` (share of eventual conversions the cohort has had time to show).
     """
     dur, done, age = transition(entered, reached, as_of)
@@ -310,7 +329,7 @@ def cohort_table(
     rows = []
     for i, cohort in enumerate(labels):
         m = codes == i
-        p, lo, hi = completion_adjusted_rate(age[m], done[m], cdf, level)
+        p, lo, hi = completion_adjusted_rate(age[m], done[m], cdf, prob)
         rows.append(
             {
                 "cohort": str(cohort),
@@ -318,8 +337,8 @@ def cohort_table(
                 "converted": int(done[m].sum()),
                 "naive": float(done[m].mean()),
                 "adjusted": p,
-                "lower": lo,
-                "upper": hi,
+                "lo": lo,
+                "hi": hi,
                 "maturity": float(cdf(age[m]).mean()),
             }
         )
@@ -333,28 +352,42 @@ def recent_cohort_rate(
     *,
     days: float = 60.0,
     horizon: float = 180.0,
-    level: float = 0.9,
+    prob: float = DEFAULT_PROB,
 ) -> dict:
     """Naive and completion-adjusted rate of the leads that entered in the last ``days``.
 
     The delay distribution comes from a Kaplan-Meier fit on all leads (see
     :func:`completion_adjusted_rate`); this is the case the naive rate gets most wrong.
 
+    Parameters
+    ----------
+    entered, reached : Series of datetime64
+        Stage dates (see :func:`conversion_rate`).
+    as_of : Timestamp
+        Export date.
+    days : float
+        The cohort: leads that entered the from-stage less than this many days before ``as_of``.
+    horizon : float
+        Days within which a conversion counts.
+    prob : float
+        Interval probability.
+
     Returns
     -------
     dict
-        ``entered``, ``converted``, ``naive``, ``adjusted``, ``lower``, ``upper``, ``maturity``.
+        ``entered``, ``converted``, ``naive``, ``adjusted``, ``lo``, ``hi`` (central ``prob``
+        interval), ``maturity``.
     """
     dur, done, age = transition(entered, reached, as_of)
     cdf = delay_cdf_from_km(kaplan_meier(dur, done), horizon)
     m = age < days
-    p, lo, hi = completion_adjusted_rate(age[m], done[m], cdf, level)
+    p, lo, hi = completion_adjusted_rate(age[m], done[m], cdf, prob)
     return {
         "entered": int(m.sum()),
         "converted": int(done[m].sum()),
         "naive": float(done[m].mean()) if m.any() else float("nan"),
         "adjusted": p,
-        "lower": lo,
-        "upper": hi,
+        "lo": lo,
+        "hi": hi,
         "maturity": float(cdf(age[m]).mean()) if m.any() else float("nan"),
     }

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from mmm.analysis.intervals import DEFAULT_PROB
 from mmm.errors import DataError
 from mmm.leads.channels import Rule, classify, self_reported_channel
 from mmm.leads.cohorts import DAY, cohort_table, conversion_rate
@@ -45,6 +46,9 @@ class FunnelReport:
         Groups ranked by MQL volume next to their rank by won revenue.
     cohorts : DataFrame
         Overall, per monthly cohort and step: naive vs completion-adjusted rate.
+    prob : float
+        Central probability of the rates' intervals (``lo``, ``hi``); ``"interval"`` in
+        :meth:`to_dict`.
     """
 
     by: str
@@ -55,6 +59,7 @@ class FunnelReport:
     sales: pd.DataFrame
     ranking: pd.DataFrame
     cohorts: pd.DataFrame
+    prob: float = DEFAULT_PROB
 
     def to_dict(self) -> dict:
         """JSON-friendly dict: tables as lists of records, NaN as None."""
@@ -66,6 +71,7 @@ class FunnelReport:
             "by": self.by,
             "method": self.method,
             "as_of": str(self.as_of.date()),
+            "interval": self.prob,
             "stages": records(self.stages),
             "conversions": records(self.conversions),
             "sales": records(self.sales),
@@ -122,14 +128,18 @@ def conversions(
     *,
     method: str = "km",
     horizon: float = 180.0,
-    level: float = 0.9,
+    prob: float = DEFAULT_PROB,
 ) -> pd.DataFrame:
-    """Stage-to-stage rates per group: naive, cohort-correct, Beta interval, days between."""
+    """Stage-to-stage rates per group: naive, cohort-correct, Beta interval, days between.
+
+    One row per group and step with the fields of :class:`~mmm.leads.cohorts.Rate` (the
+    interval at probability ``prob`` in ``lo``, ``hi``).
+    """
     rows = []
     for name, sub in _groups(leads, labels):
         for a, b in zip(FUNNEL[:-1], FUNNEL[1:], strict=True):
             r = conversion_rate(
-                _dates(sub, a), _dates(sub, b), as_of, method=method, horizon=horizon, level=level
+                _dates(sub, a), _dates(sub, b), as_of, method=method, horizon=horizon, prob=prob
             )
             rows.append({"group": name, "step": f"{a}->{b}", **r.to_dict()})
     return pd.DataFrame(rows)
@@ -206,7 +216,7 @@ def funnel_report(
     as_of: str | pd.Timestamp | None = None,
     method: str = "km",
     horizon: float = 180.0,
-    level: float = 0.9,
+    prob: float = DEFAULT_PROB,
     cohort_freq: str = "M",
     rules: tuple[Rule, ...] | None = None,
     max_groups: int = 500,
@@ -225,8 +235,8 @@ def funnel_report(
         Censoring handling for young leads (see :mod:`mmm.leads.cohorts`).
     horizon : float
         Days within which a conversion counts.
-    level : float
-        Posterior interval mass.
+    prob : float
+        Central posterior interval probability.
     cohort_freq : str
         Period of the cohort table (``"M"``, ``"W"``, ``"Q"``).
     rules : tuple of Rule, optional
@@ -248,7 +258,7 @@ def funnel_report(
             key=by,
         )
     stages = stage_counts(leads, labels, as_of)
-    conv = conversions(leads, labels, as_of, method=method, horizon=horizon, level=level)
+    conv = conversions(leads, labels, as_of, method=method, horizon=horizon, prob=prob)
     sales = sales_metrics(leads, labels, as_of, method=method, horizon=horizon)
     ranking = channel_ranking(stages, sales)
     cohort_rows = []
@@ -259,8 +269,9 @@ def funnel_report(
             as_of,
             freq=cohort_freq,
             horizon=horizon,
-            level=level,
+            prob=prob,
         )
         cohort_rows.append(tab.assign(step=f"{a}->{b}"))
     cohorts = pd.concat(cohort_rows, ignore_index=True) if cohort_rows else pd.DataFrame()
-    return FunnelReport(by, conv["method"].iloc[0], as_of, stages, conv, sales, ranking, cohorts)
+    method_text = conv["method"].iloc[0]
+    return FunnelReport(by, method_text, as_of, stages, conv, sales, ranking, cohorts, prob)

@@ -62,6 +62,8 @@ def test_funnel_json(tmp_path: Path, rng: np.random.Generator) -> None:
     assert out["stages"][0]["group"] == "(all)" and out["stages"][0]["lead"] == 2_000
     assert out["accounts"]["k"] == 2
     assert {r["step"] for r in out["conversions"]} >= {"lead->mql", "pipeline->won"}
+    assert out["interval"] == 0.9
+    assert all(r["lo"] <= r["hi"] for r in out["conversions"] if r["lo"] is not None)
     assert sum(r["linear"] for r in out["influence"]) == sum(
         r["first_touch"] for r in out["influence"]
     )

@@ -33,9 +33,11 @@ def test_kaplan_meier_textbook_example() -> None:
 
 
 def test_beta_interval_matches_scipy() -> None:
-    lo, hi = beta_interval(3, 10, level=0.9)
+    lo, hi = beta_interval(3, 10, prob=0.9)
     assert lo == pytest.approx(stats.beta.ppf(0.05, 4, 8))
     assert hi == pytest.approx(stats.beta.ppf(0.95, 4, 8))
+    lo, hi = beta_interval(3, 10, prob=0.5)
+    assert (lo, hi) == pytest.approx(stats.beta.ppf([0.25, 0.75], 4, 8))
     assert np.isnan(beta_interval(0, 0)[0])
 
 
@@ -47,7 +49,9 @@ def test_opportunity_to_won_by_hand(small_leads: pd.DataFrame) -> None:
     # KM: t=20 at risk 4 -> 3/4; t=30 at risk 3 (L1 event, L5 censored at 30, L2) -> 1/2
     assert r.rate == pytest.approx(0.5)
     assert r.median_days == 25.0
-    assert r.lower < 0.5 < r.upper
+    assert r.lo < 0.5 < r.hi
+    narrow = conversion_rate(small_leads["opportunity"], small_leads["won"], AS_OF, prob=0.5)
+    assert r.lo < narrow.lo < narrow.hi < r.hi and narrow.rate == r.rate
     assert r.method == "kaplan-meier, horizon 180 d"
 
 
@@ -65,7 +69,7 @@ def test_mature_method_by_hand(small_leads: pd.DataFrame) -> None:
         small_leads["opportunity"], small_leads["won"], AS_OF, method="mature", horizon=40
     )
     assert r.rate == pytest.approx(2 / 3)
-    assert (r.lower, r.upper) == pytest.approx(beta_interval(2, 3))
+    assert (r.lo, r.hi) == pytest.approx(beta_interval(2, 3))
     assert "mature cohorts only" in r.method
 
 

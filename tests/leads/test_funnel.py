@@ -64,13 +64,15 @@ def test_conversions_table(report) -> None:
     c = report.conversions.set_index(["group", "step"])
     assert c.loc[(OVERALL, "opportunity->pipeline"), "naive"] == 0.5
     assert c.loc[(OVERALL, "lead->mql"), "entered"] == 6
-    assert (c["lower"] <= c["rate"] + 1e-12).all() and (c["rate"] <= c["upper"] + 1e-12).all()
+    assert (c["lo"] <= c["rate"] + 1e-12).all() and (c["rate"] <= c["hi"] + 1e-12).all()
     assert len(report.conversions) == 3 * 5
 
 
 def test_to_dict_is_json(report) -> None:
     out = json.loads(json.dumps(report.to_dict(), allow_nan=False))
     assert out["as_of"] == "2025-03-31"
+    assert out["interval"] == 0.9
+    assert {"rate", "lo", "hi"} <= set(out["conversions"][0])
     assert out["stages"][0]["group"] == OVERALL
 
 

@@ -43,7 +43,7 @@ def test_km_intervals_cover_the_true_rates(simulated) -> None:
             for g, s in zip(rep.conversions["group"], rep.conversions["step"], strict=True)
         ]
     )
-    inside = (conv["lower"] <= conv["truth"]) & (conv["truth"] <= conv["upper"])
+    inside = (conv["lo"] <= conv["truth"]) & (conv["truth"] <= conv["hi"])
     # 30 intervals at 90%: expect ~27; allow sampling noise
     assert inside.mean() >= 0.8, conv[~inside]
     overall = conv[conv["group"] == OVERALL]
@@ -56,7 +56,7 @@ def test_naive_rate_biased_low_km_not(simulated) -> None:
     r = conversion_rate(leads["pipeline"], leads["won"], truth.as_of)
     t = true["pipeline->won"]
     assert r.naive < t - 0.03  # young pipeline deals counted as failures
-    assert r.lower <= t <= r.upper
+    assert r.lo <= t <= r.hi
     assert abs(r.rate - t) < 0.5 * abs(r.naive - t)
 
 
@@ -70,7 +70,7 @@ def test_recent_cohorts_bias_removed(simulated) -> None:
         naive_bias, adj_bias = rec["naive"] - t, rec["adjusted"] - t
         assert naive_bias < -0.05, (a, b, rec)
         assert abs(adj_bias) < 0.5 * abs(naive_bias), (a, b, rec)
-        covered += rec["lower"] <= t <= rec["upper"]
+        covered += rec["lo"] <= t <= rec["hi"]
     # one draw; over 20 seeds the pipeline->won interval covers 19 times (benchmarks/)
     assert covered >= 2
 
@@ -81,7 +81,7 @@ def test_mature_method_recovers_too(simulated) -> None:
     r = conversion_rate(
         leads["opportunity"], leads["pipeline"], truth.as_of, method="mature", horizon=120
     )
-    assert r.lower <= t <= r.upper
+    assert r.lo <= t <= r.hi
 
 
 def test_cohort_table_recent_months_adjusted(simulated) -> None:

@@ -40,7 +40,8 @@ _EXPORTS = {
     "position_based": "heuristics",
     "time_decay": "heuristics",
     "PathData": "paths",
-    "read_input": "paths",
+    "read_input": "inputs",
+    "is_event_log": "tables",
     "read_paths": "paths",
 }
 

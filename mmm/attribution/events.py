@@ -13,7 +13,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from mmm.attribution.paths import EVENT_COLUMNS, SEP, PathData, _columns, _read_table
+from mmm.attribution.paths import EVENT_COLUMNS, SEP, PathData
+from mmm.attribution.tables import read_table, table_columns
 from mmm.errors import DataError, MmmError
 
 
@@ -56,7 +57,7 @@ def _journeys_sql(relation: str, lookback_days: float, collapse_repeats: bool) -
 
 def _check_events(con: duckdb.DuckDBPyConnection, relation: str, source: str) -> None:
     """Validate the event log's columns and values; raise on the first bad row."""
-    cols = _columns(con, relation, source)
+    cols = table_columns(con, relation, source)
     for column in EVENT_COLUMNS:
         if column == "value" and column not in cols:
             continue
@@ -121,9 +122,9 @@ def paths_from_events(
         con.register("events_in", source)
         relation, name = "events_in", "<events>"
     else:
-        relation, name = _read_table(source, con), str(source)
+        relation, name = read_table(source), str(source)
     _check_events(con, relation, name)
-    if "value" not in _columns(con, relation, name):
+    if "value" not in table_columns(con, relation, name):
         relation = f"(SELECT *, 0.0 AS value FROM {relation})"
     ctes = _journeys_sql(relation, lookback_days, collapse_repeats)
     table = (

@@ -10,6 +10,9 @@ Two inputs are accepted:
   functions and ``string_agg``, in :mod:`mmm.attribution.events`), so ten million events
   never become ten million Python objects.
 
+:func:`mmm.attribution.inputs.read_input` reads either; both read files through
+:mod:`mmm.attribution.tables`.
+
 Both end as a :class:`PathData`: the aggregated table plus, for an event log, the SQL of the
 journey touches so that time decay can use real touch timestamps.
 """
@@ -25,7 +28,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mmm.errors import DataError, MmmError
+from mmm.attribution.tables import read_table
+from mmm.errors import DataError
 
 SEP = " > "
 EVENT_COLUMNS = ("user_id", "timestamp", "channel", "conversion", "value")
@@ -104,54 +108,6 @@ class PathData:
         return self.touches().channels
 
 
-def _read_table(source: str | Path, con: duckdb.DuckDBPyConnection) -> str:
-    """Return a DuckDB table expression reading a CSV or Parquet file."""
-    path = Path(source)
-    if not path.exists():
-        raise MmmError("file not found", source=str(source))
-    quoted = str(path).replace("'", "''")
-    if path.suffix.lower() in {".parquet", ".pq"}:
-        return f"read_parquet('{quoted}')"
-    if path.suffix.lower() in {".csv", ".txt", ".gz"}:
-        return f"read_csv('{quoted}', header=true)"
-    raise MmmError("expected a .csv or .parquet file", source=str(source))
-
-
-def _columns(con: duckdb.DuckDBPyConnection, relation: str, source: str) -> list[str]:
-    try:
-        return [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
-    except duckdb.Error as exc:
-        raise MmmError(f"cannot read the file: {exc}", source=source) from None
-
-
-def is_event_log(source: str | Path) -> bool:
-    """Return True when the file has the event-log columns, False for a path table."""
-    con = duckdb.connect()
-    cols = _columns(con, _read_table(source, con), str(source))
-    return "path" not in cols and {"user_id", "channel"} <= set(cols)
-
-
-def read_input(source: str | Path, **event_options: object) -> PathData:
-    """Read either an aggregated path table or an event log, telling them apart by columns.
-
-    Parameters
-    ----------
-    source : str or Path
-        CSV or Parquet file.
-    **event_options
-        Passed to :func:`paths_from_events` when the file is an event log.
-
-    Returns
-    -------
-    PathData
-    """
-    if is_event_log(source):
-        from mmm.attribution.events import paths_from_events  # events imports this module
-
-        return paths_from_events(source, **event_options)  # type: ignore[arg-type]
-    return read_paths(source)
-
-
 def read_paths(source: str | Path | pd.DataFrame) -> PathData:
     """Read and validate an aggregated path table.
 
@@ -175,7 +131,7 @@ def read_paths(source: str | Path | pd.DataFrame) -> PathData:
     else:
         name = str(source)
         con = duckdb.connect()
-        frame = con.sql(f"SELECT * FROM {_read_table(source, con)}").to_arrow_table().to_pandas()
+        frame = con.sql(f"SELECT * FROM {read_table(source)}").to_arrow_table().to_pandas()
     return validate_paths(frame, name)
 
 

@@ -48,9 +48,9 @@ class Interval:
         return cls(float(out["mean"]), float(out["lo"]), float(out["hi"]))
 
     @classmethod
-    def from_dict(cls, data: dict[str, float]) -> Interval:
-        """Inverse of :meth:`to_dict`."""
-        return cls(*(float(data[k]) for k in STATS))
+    def from_dict(cls, data: dict[str, float | None]) -> Interval:
+        """Inverse of :meth:`to_dict` (None, as strict JSON writes a missing value, -> nan)."""
+        return cls(*(math.nan if data[k] is None else float(data[k]) for k in STATS))
 
     def to_dict(self, missing_as_none: bool = False) -> dict[str, float | None]:
         """``{"mean", "lo", "hi"}``; with ``missing_as_none`` non-finite fields become None

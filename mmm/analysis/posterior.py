@@ -95,10 +95,27 @@ def predicted_mean(fitted: FittedModel) -> np.ndarray:
     return sum(component_draws(fitted).values())
 
 
-def posterior_predictive(fitted: FittedModel, seed: int = 0) -> np.ndarray:
-    """Replicated KPI per draw and period (mu plus observation noise), shape (S, T)."""
+def posterior_predictive(
+    fitted: FittedModel, seed: int = 0, mu: np.ndarray | None = None
+) -> np.ndarray:
+    """Replicated KPI per draw and period (mu plus observation noise), shape (S, T).
+
+    Parameters
+    ----------
+    fitted : FittedModel
+    seed : int
+        Seed of the observation noise.
+    mu : ndarray (S, T), optional
+        :func:`predicted_mean` when the caller already has it.
+
+    Returns
+    -------
+    ndarray (S, T)
+        One replicated data set per draw, in KPI units (Normal or Student-t noise, as the
+        model's likelihood).
+    """
     rng = np.random.default_rng(seed)
-    mu = predicted_mean(fitted)
+    mu = predicted_mean(fitted) if mu is None else mu
     sigma = fitted.draws("sigma")[:, None] * fitted.scales.target
     if fitted.config.likelihood == "student_t":
         nu = fitted.draws("nu")[:, None]
@@ -106,10 +123,23 @@ def posterior_predictive(fitted: FittedModel, seed: int = 0) -> np.ndarray:
     return mu + sigma * rng.standard_normal(mu.shape)
 
 
-def fit_quality(fitted: FittedModel) -> dict[str, float]:
-    """In-sample R² and MAPE of the posterior mean prediction."""
+def fit_quality(fitted: FittedModel, mu: np.ndarray | None = None) -> dict[str, float]:
+    """In-sample R² and MAPE of the posterior mean prediction.
+
+    Parameters
+    ----------
+    fitted : FittedModel
+    mu : ndarray (S, T), optional
+        :func:`predicted_mean` when the caller already has it.
+
+    Returns
+    -------
+    dict
+        ``r2``: 1 - residual sum of squares / total sum of squares; ``mape``: mean absolute
+        percentage error over the periods with a non-zero KPI.
+    """
     actual = fitted.dataset.target
-    predicted = predicted_mean(fitted).mean(axis=0)
+    predicted = (predicted_mean(fitted) if mu is None else mu).mean(axis=0)
     resid = actual - predicted
     r2 = 1.0 - float(resid @ resid) / float(((actual - actual.mean()) ** 2).sum())
     nonzero = actual != 0

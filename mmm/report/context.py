@@ -15,8 +15,14 @@ import numpy as np
 import xarray as xr
 
 from mmm.analysis.curves import adstock_curves, decomposition, response_curves
-from mmm.analysis.intervals import interval
-from mmm.analysis.posterior import channel_contributions, component_draws, mroi_draws
+from mmm.analysis.intervals import STATS, Interval, interval
+from mmm.analysis.posterior import (
+    channel_contributions,
+    fit_quality,
+    mroi_draws,
+    posterior_predictive,
+    predicted_mean,
+)
 from mmm.model.config import Config, Prior
 from mmm.model.fit import ESS_MIN, RHAT_MAX, FittedModel
 from mmm.model.transforms import ADSTOCKS, SATURATIONS
@@ -54,18 +60,12 @@ class Quantities:
 def compute(fitted: FittedModel, seed: int = 0) -> Quantities:
     """Evaluate everything the report needs from the posterior draws."""
     prob = float(fitted.config.interval)
-    mu = sum(component_draws(fitted).values())
-    sigma = fitted.draws("sigma")[:, None] * fitted.scales.target
-    rng = np.random.default_rng(seed)
-    if fitted.config.likelihood == "student_t":
-        noise = rng.standard_t(fitted.draws("nu")[:, None], size=mu.shape)
-    else:
-        noise = rng.standard_normal(mu.shape)
+    mu = predicted_mean(fitted)
     totals = channel_contributions(fitted).sum(axis=1)
     return Quantities(
         prob=prob,
         mu=mu,
-        replicated=mu + sigma * noise,
+        replicated=posterior_predictive(fitted, seed, mu=mu),
         totals=totals,
         roi=totals / fitted.dataset.spend.sum(axis=0),
         mroi=mroi_draws(fitted, base=totals),
@@ -84,18 +84,6 @@ def thinned(fitted: FittedModel, max_draws: int) -> FittedModel:
         return fitted
     tree = xr.DataTree.from_dict({"posterior": posterior.isel(draw=slice(None, None, step))})
     return dataclasses.replace(fitted, idata=tree, _draws={})
-
-
-def stat(draws: np.ndarray, prob: float) -> dict[str, float]:
-    """``{"mean", "lo", "hi"}`` of one-dimensional draws."""
-    out = interval(np.asarray(draws, dtype=float), prob)
-    return {k: float(v) for k, v in out.items()}
-
-
-def stats(draws: np.ndarray, prob: float) -> np.ndarray:
-    """(M, 3) array of mean, lo, hi per column of (S, M) draws."""
-    out = interval(draws, prob)
-    return np.stack([out["mean"], out["lo"], out["hi"]], axis=1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -242,17 +230,17 @@ def calibration_overview(config: Config, summary: dict[str, Any]) -> str:
     return "; ".join(parts) if parts else "none: no lift tests, ROI priors or attribution priors"
 
 
-def fit_stats(actual: np.ndarray, mu: np.ndarray, replicated: np.ndarray, prob: float) -> dict:
-    """R², MAPE of the posterior mean and predictive-interval coverage of the actuals."""
-    predicted = mu.mean(axis=0)
-    resid = actual - predicted
-    r2 = 1.0 - float(resid @ resid) / float(((actual - actual.mean()) ** 2).sum())
-    nonzero = actual != 0
-    mape = float(np.mean(np.abs(resid[nonzero] / actual[nonzero])))
-    tail = (1 - prob) / 2
-    lo, hi = np.quantile(replicated, [tail, 1 - tail], axis=0)
-    coverage = float(np.mean((actual >= lo) & (actual <= hi)))
-    return {"r2": r2, "mape": mape, "coverage": coverage}
+def fit_stats(fitted: FittedModel, q: Quantities) -> dict[str, float]:
+    """R², MAPE of the posterior mean and predictive-interval coverage of the actuals.
+
+    R² and MAPE are :func:`mmm.analysis.posterior.fit_quality` (the numbers of
+    ``summary.json``); ``coverage`` is the share of periods whose actual KPI lies inside the
+    central ``q.prob`` interval of the replicated data.
+    """
+    actual = fitted.dataset.target
+    band = interval(q.replicated, q.prob)
+    coverage = float(np.mean((actual >= band["lo"]) & (actual <= band["hi"])))
+    return fit_quality(fitted, mu=q.mu) | {"coverage": coverage}
 
 
 #: What a failed fit-quality check means for the reader (the executive summary's warnings).
@@ -330,10 +318,10 @@ def channel_rows(
                 "color": colors[name],
                 "spend": float(spend[i]),
                 "spend_share": float(spend[i] / spend.sum()),
-                "contribution": stat(q.totals[:, i], q.prob),
-                "contribution_share": stat(share[:, i], q.prob),
-                "roi": stat(q.roi[:, i], q.prob),
-                "mroi": stat(q.mroi[:, i], q.prob),
+                "contribution": Interval.of(q.totals[:, i], q.prob).to_dict(),
+                "contribution_share": Interval.of(share[:, i], q.prob).to_dict(),
+                "roi": Interval.of(q.roi[:, i], q.prob).to_dict(),
+                "mroi": Interval.of(q.mroi[:, i], q.prob).to_dict(),
             }
         )
     return rows
@@ -353,9 +341,9 @@ def lift_rows(summary: dict[str, Any], prob: float) -> list[dict[str, Any]]:
             "window": f"{test.get('start', '?')} to {test.get('end', '?')}",
             "x": float(test.get("x", float("nan"))),
             "delta_x": float(test.get("delta_x", float("nan"))),
-            "measured": {"mean": measured, "lo": measured - z * sigma, "hi": measured + z * sigma},
+            "measured": Interval(measured, measured - z * sigma, measured + z * sigma).to_dict(),
             "sigma": sigma,
-            "implied": {k: float(implied.get(k, float("nan"))) for k in ("mean", "lo", "hi")},
+            "implied": {k: float(implied.get(k, float("nan"))) for k in STATS},
         }
         lo, hi = row["implied"]["lo"], row["implied"]["hi"]
         row["agrees"] = bool(row["measured"]["lo"] <= hi and lo <= row["measured"]["hi"])

@@ -26,6 +26,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from mmm import __version__
+from mmm.analysis.intervals import STATS, interval
 from mmm.errors import MmmError
 from mmm.model.fit import FittedModel
 from mmm.report import context, palette, plots
@@ -118,15 +119,13 @@ def build_figures(
     target, period, prob = cfg.data.target_column, context.period_word(fitted), q.prob
     pct = round(100 * prob)
     channels = list(cfg.channel_names)
-    tail = (1 - prob) / 2
-    band = tuple(np.quantile(q.mu, [tail, 1 - tail], axis=0))
-    pp_band = tuple(np.quantile(q.replicated, [tail, 1 - tail], axis=0))
+    expected, predictive = interval(q.mu, prob), interval(q.replicated, prob)
+    band = (expected["lo"], expected["hi"])
+    pp_band = (predictive["lo"], predictive["hi"])
     pick = np.linspace(0, q.replicated.shape[0] - 1, context.N_REPLICATES).astype(int)
-    roi = np.array([[r["roi"][k] for k in ("mean", "lo", "hi")] for r in channel_rows])
-    mroi = np.array([[r["mroi"][k] for k in ("mean", "lo", "hi")] for r in channel_rows])
-    cshare = np.array(
-        [[r["contribution_share"][k] for k in ("mean", "lo", "hi")] for r in channel_rows]
-    )
+    roi = np.array([[r["roi"][k] for k in STATS] for r in channel_rows])
+    mroi = np.array([[r["mroi"][k] for k in STATS] for r in channel_rows])
+    cshare = np.array([[r["contribution_share"][k] for k in STATS] for r in channel_rows])
     decomp = q.decomposition
     names = [str(c) for c in decomp.component.to_numpy()]
     out: dict[str, dict[str, Any] | None] = {}
@@ -147,7 +146,7 @@ def build_figures(
         out["fit"] = _fig(
             "fit",
             plots.actual_vs_predicted(
-                ds.dates, ds.target, q.mu.mean(axis=0), band, pp_band, target, period, prob
+                ds.dates, ds.target, expected["mean"], band, pp_band, target, period, prob
             ),
             f"actual versus predicted {target}",
             f"Dark band: {pct}% interval of the expected {target}; light band: {pct}% interval "
@@ -199,7 +198,7 @@ def build_figures(
         out["scenarios"] = None
         rows = [row for row in (scenarios or {}).get("rows", []) if row["delta"]]
         if rows:
-            values = np.array([[row["delta"][k] for k in ("mean", "lo", "hi")] for row in rows])
+            values = np.array([[row["delta"][k] for k in STATS] for row in rows])
             out["scenarios"] = _fig(
                 "scenarios",
                 plots.interval_rows(
@@ -216,8 +215,8 @@ def build_figures(
         out["lift"] = None
         if lifts:
             labels = [f"{r['channel']} {r['window']}" for r in lifts]
-            measured = np.array([[r["measured"][k] for k in ("mean", "lo", "hi")] for r in lifts])
-            implied = np.array([[r["implied"][k] for k in ("mean", "lo", "hi")] for r in lifts])
+            measured = np.array([[r["measured"][k] for k in STATS] for r in lifts])
+            implied = np.array([[r["implied"][k] for k in STATS] for r in lifts])
             out["lift"] = _fig(
                 "lift",
                 plots.interval_rows(
@@ -261,7 +260,7 @@ def render_report(
     cfg = fitted.config
     colors = palette.component_colors(cfg.channel_names, cfg.controls)
     q = context.compute(fitted)
-    quality = context.fit_stats(fitted.dataset.target, q.mu, q.replicated, q.prob)
+    quality = context.fit_stats(fitted, q)
     diagnostics = context.diagnostics_rows(fitted, quality, summary, q.prob)
     channels = context.channel_rows(fitted, q, colors)
     lifts = context.lift_rows(summary, q.prob)

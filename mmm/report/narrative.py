@@ -9,8 +9,9 @@ from typing import Any
 
 import numpy as np
 
+from mmm.analysis.intervals import Interval
 from mmm.model.fit import FittedModel
-from mmm.report.context import Quantities, stat
+from mmm.report.context import Quantities
 
 #: Diagnostics rows whose warning already comes from :meth:`Diagnostics.warnings`.
 CONVERGENCE_CHECKS = ("R-hat (max)", "bulk ESS (min)", "divergences")
@@ -86,7 +87,7 @@ def executive_summary(
     ranked = [channels[i] for i in order]
     best_draw = np.argmax(q.roi, axis=1)
     facts: dict[str, Any] = {
-        "media_share": stat(media, prob),
+        "media_share": Interval.of(media, prob).to_dict(),
         "ranked": ranked,
         "best": ranked[0],
         "worst": ranked[-1],

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-STATS = ("mean", "lo", "hi")
+from mmm.analysis.intervals import STATS, Interval
 
 
 def _stat(value: Any) -> dict[str, float] | None:
     if isinstance(value, Mapping) and all(k in value for k in STATS):
-        return {k: float(value[k]) for k in STATS}
+        return Interval.from_dict(value).to_dict()
     return None
 
 

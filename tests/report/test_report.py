@@ -8,14 +8,17 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 import mmm
+from mmm.analysis.posterior import fit_quality, posterior_predictive
 from mmm.cli import app
-from mmm.report import palette, render_report
+from mmm.report import context, palette, render_report
 from mmm.report.fmt import interval, number, percent, signed, signed_percent
 from mmm.report.html import SECTIONS
+from mmm.report.scenarios_view import scenarios_view
 
 from .conftest import HOLDOUT
 
@@ -179,6 +182,37 @@ def test_number_formats():
     assert signed_percent(0.05) == "+5.0%" and signed_percent(-0.1) == "-10.0%"
     assert interval({"mean": 1.5, "lo": 1, "hi": 2}) == "1.5 [1, 2]"
     assert interval({"mean": 0.2, "lo": 0.1, "hi": 0.3}, "percent") == "20.0% [10.0%, 30.0%]"
+
+
+def test_scenario_without_spend_has_no_roi():
+    # plan_summary writes an undefined interval (ROI of zero spend) as JSON nulls
+    result = {
+        "reference": "current",
+        "scenarios": [
+            {"name": "current", "spend": {"tv": 10.0}, "kpi": {"mean": 5, "lo": 4, "hi": 6},
+             "roi": {"mean": 0.5, "lo": 0.4, "hi": 0.6}},
+            {"name": "dark", "spend": {"tv": 0.0}, "kpi": {"mean": 1, "lo": 0, "hi": 2},
+             "roi": {"mean": None, "lo": None, "hi": None},
+             "uplift": {"mean": -4, "lo": -5, "hi": -3}},
+        ],
+    }  # fmt: skip
+    rows = scenarios_view(result, ["tv"])["rows"]
+    assert interval(rows[1]["roi"]) == "n/a [n/a, n/a]"
+    assert rows[1]["delta"] == {"mean": -4.0, "lo": -5.0, "hi": -3.0}
+    assert rows[1]["delta_pct"] == pytest.approx(-0.8)
+
+
+@pytest.mark.slow
+def test_report_numbers_come_from_the_analysis(model_dir: Path, summary: dict):
+    fitted = mmm.load(model_dir)
+    q = context.compute(fitted, seed=3)
+    np.testing.assert_array_equal(q.replicated, posterior_predictive(fitted, seed=3))
+    quality = context.fit_stats(fitted, q)
+    assert {k: quality[k] for k in ("r2", "mape")} == fit_quality(fitted)
+    assert quality["r2"] == pytest.approx(summary["fit"]["r2"], abs=5e-5)
+    lo, hi = np.quantile(q.replicated, [0.05, 0.95], axis=0)  # the model's 90% interval
+    inside = (fitted.dataset.target >= lo) & (fitted.dataset.target <= hi)
+    assert quality["coverage"] == pytest.approx(inside.mean())
 
 
 def test_missing_model_folder_is_one_clear_error(tmp_path: Path):

@@ -97,7 +97,10 @@ class FittedModel:
     scales: Scales
     diagnostics: Diagnostics
     lift_records: list[LiftRecord] = field(default_factory=list)
-    _draws: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    # A cache of draws(); never copied, so dataclasses.replace(fitted, idata=...) starts afresh.
+    _draws: dict[str, np.ndarray] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def plan(self) -> ChannelPlan:

@@ -83,7 +83,7 @@ def thinned(fitted: FittedModel, max_draws: int) -> FittedModel:
     if step <= 1:
         return fitted
     tree = xr.DataTree.from_dict({"posterior": posterior.isel(draw=slice(None, None, step))})
-    return dataclasses.replace(fitted, idata=tree, _draws={})
+    return dataclasses.replace(fitted, idata=tree)
 
 
 # --------------------------------------------------------------------------------------------

@@ -215,6 +215,15 @@ def test_report_numbers_come_from_the_analysis(model_dir: Path, summary: dict):
     assert quality["coverage"] == pytest.approx(inside.mean())
 
 
+@pytest.mark.slow
+def test_thinned_model_does_not_share_the_draw_cache(model_dir: Path):
+    fitted = mmm.load(model_dir)
+    n = fitted.draws("beta").shape[0]  # fills the cache of the full posterior
+    small = context.thinned(fitted, n // 4)
+    assert small.draws("beta").shape[0] == n // 4
+    assert fitted.draws("beta").shape[0] == n
+
+
 def test_missing_model_folder_is_one_clear_error(tmp_path: Path):
     result = runner.invoke(app, ["report", str(tmp_path / "nope"), "-o", str(tmp_path / "r.html")])
     assert result.exit_code == 2

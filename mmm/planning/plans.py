@@ -8,17 +8,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from mmm.analysis.intervals import Interval
 from mmm.planning.response import ResponseModel
 
 
 def stat(draws: np.ndarray, prob: float) -> dict[str, float | None]:
-    """Posterior mean and central ``prob`` interval of 1-d draws (None where not finite)."""
-    draws = np.asarray(draws, dtype=float)
-    if draws.size == 0 or not np.all(np.isfinite(draws)):
-        return {"mean": None, "lo": None, "hi": None}
-    tail = (1.0 - prob) / 2.0
-    lo, hi = np.quantile(draws, [tail, 1.0 - tail])
-    return {"mean": float(draws.mean()), "lo": float(lo), "hi": float(hi)}
+    """The :class:`~mmm.analysis.intervals.Interval` of 1-d draws as strict JSON.
+
+    ``{"mean", "lo", "hi"}`` at central probability ``prob``; all three None where a draw is
+    not finite or there are none (e.g. the ROI of a channel without spend).
+    """
+    return Interval.of(draws, prob).to_dict(missing_as_none=True)
 
 
 def _finite(value: float) -> float | None:

@@ -122,7 +122,7 @@ class Objective:
         return float(kpi.mean()), marginal.mean(axis=0)
 
 
-def _amount(text: str, current: float, what: str) -> float:
+def parse_amount(text: str, current: float, what: str) -> float:
     """``'1.5x'`` (relative to current) or an absolute number; '' is None."""
     text = text.strip().replace("_", "")
     try:
@@ -163,7 +163,26 @@ def _entries(spec: str | Mapping | Sequence | None) -> list[tuple[str, str | Non
     return out
 
 
-def _index(name: str, channels: Sequence[str], what: str) -> int:
+def channel_index(name: str, channels: Sequence[str], what: str) -> int:
+    """Position of channel ``name`` among the model's ``channels``.
+
+    Parameters
+    ----------
+    name : str
+    channels : sequence of str
+        The model's channel names.
+    what : str
+        The option or key the name was given under (named in the message).
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    MmmError
+        For a name that is not a channel of the model, listing the channels.
+    """
     if name not in channels:
         raise MmmError(
             f"unknown channel '{name}'; the model's channels are {', '.join(channels)}", key=what
@@ -191,13 +210,13 @@ def parse_bounds(
     """
     out = {}
     for name, text in _entries(spec):
-        i = _index(name, channels, "bounds")
+        i = channel_index(name, channels, "bounds")
         key = f"bounds.{name}"
         if text is None or ":" not in text:
             raise MmmError(f"write bounds as {name}=LOW:HIGH (e.g. {name}=0.5x:1.5x)", key=key)
         low_text, high_text = text.split(":", 1)
-        low = _amount(low_text, current[i], key) if low_text.strip() else 0.0
-        high = _amount(high_text, current[i], key) if high_text.strip() else math.inf
+        low = parse_amount(low_text, current[i], key) if low_text.strip() else 0.0
+        high = parse_amount(high_text, current[i], key) if high_text.strip() else math.inf
         if low > high:
             raise MmmError(f"lower bound {low:g} is above the upper bound {high:g}", key=key)
         out[name] = (low, high)
@@ -216,8 +235,8 @@ def parse_fixed(
     """
     out = {}
     for name, text in _entries(spec):
-        i = _index(name, channels, "fixed")
-        out[name] = current[i] if text is None else _amount(text, current[i], f"fixed.{name}")
+        i = channel_index(name, channels, "fixed")
+        out[name] = current[i] if text is None else parse_amount(text, current[i], f"fixed.{name}")
         if math.isinf(out[name]):
             raise MmmError("a fixed amount must be finite", key=f"fixed.{name}")
     return out

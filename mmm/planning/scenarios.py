@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from mmm.errors import MmmError
 from mmm.model.fit import FittedModel
-from mmm.planning.objectives import Objective, _amount, _index
+from mmm.planning.objectives import Objective, channel_index, parse_amount
 from mmm.planning.optimizer import optimize
 from mmm.planning.plans import Plan, evaluate_plan, plan_summary, stat
 from mmm.planning.response import PATTERNS, ResponseModel
@@ -116,8 +116,8 @@ def allocation_spend(
     if allocation == "current":
         return spend
     for name, value in allocation.items():
-        i = _index(name, response.channels, key)
-        spend[i] = _amount(str(value), response.current[i], f"{key}.{name}")
+        i = channel_index(name, response.channels, key)
+        spend[i] = parse_amount(str(value), response.current[i], f"{key}.{name}")
     return spend
 
 

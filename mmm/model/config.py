@@ -8,6 +8,8 @@ turns any problem into one :class:`~mmm.errors.ConfigError` naming the file and 
 from __future__ import annotations
 
 import difflib
+import json
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,6 +38,8 @@ DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "StudentT": (("nu", "mu", "sigma"), ()),
     "HalfStudentT": (("nu", "sigma"), ()),
 }
+#: Prior parameters that are scales or shapes and so must be positive.
+POSITIVE_PARAMS = frozenset({"sigma", "alpha", "beta", "lam", "nu"})
 
 
 def _hint(word: str, choices: Any) -> str:
@@ -56,13 +60,13 @@ def _check_prior_keys(priors: dict[str, Prior], params: tuple[str, ...], owner: 
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Prior(_Strict):
     """A prior distribution: ``{dist: Gamma, alpha: 2, beta: 1}`` (PyMC names)."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, allow_inf_nan=False)
     dist: str
 
     @model_validator(mode="after")
@@ -80,9 +84,15 @@ class Prior(_Strict):
                 )
             if not isinstance(value, int | float) or isinstance(value, bool):
                 raise ValueError(f"parameter '{key}' must be a number, got {value!r}")
+            if not math.isfinite(value):
+                raise ValueError(f"parameter '{key}' must be a finite number, got {value!r}")
+            if key in POSITIVE_PARAMS and not value > 0:
+                raise ValueError(f"parameter '{key}' must be positive, got {value!r}")
         missing = [p for p in required if p not in given]
         if missing:
             raise ValueError(f"{self.dist} needs {', '.join(missing)}")
+        if given.get("lower", -math.inf) >= given.get("upper", math.inf):
+            raise ValueError(f"'lower' ({given['lower']}) must be below 'upper' ({given['upper']})")
         return self
 
     @property
@@ -303,8 +313,10 @@ class Config(_Strict):
         for channel in raw["channels"]:
             if isinstance(channel, dict):
                 if isinstance(defaults, dict):
-                    channel = {k: v for k, v in defaults.items() if k not in channel} | channel
-                if isinstance(roi_priors, dict) and channel.get("name") in roi_priors:
+                    inherited = {k: v for k, v in defaults.items() if k in Defaults.model_fields}
+                    channel = {k: v for k, v in inherited.items() if k not in channel} | channel
+                name = channel.get("name")
+                if isinstance(roi_priors, dict) and isinstance(name, str) and name in roi_priors:
                     channel = channel | {"prior": {"roi": roi_priors[channel["name"]]}}
             filled.append(channel)
         return raw | {"channels": filled}
@@ -314,10 +326,22 @@ class Config(_Strict):
         names = [c.name for c in self.channels]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"channel names must be unique; repeated: {', '.join(dupes)}")
-        clash = set(self.controls) & {c.spend_column for c in self.channels}
-        if clash:
-            raise ValueError(f"column(s) used both as channel and control: {sorted(clash)}")
+            raise ValueError(
+                f"'channels': channel names must be unique; repeated: {', '.join(dupes)}"
+            )
+        roles = {self.data.date_column: "the date"}
+        uses = [
+            ("data.target_column", self.data.target_column, "the target"),
+            *((f"channels[{i}]", c.spend_column, f"channel '{c.name}'")
+              for i, c in enumerate(self.channels)),
+            *((f"controls[{i}]", column, "a control") for i, column in enumerate(self.controls)),
+        ]  # fmt: skip
+        for key, column, role in uses:
+            if column in roles:
+                raise ValueError(
+                    f"'{key}': column '{column}' is used both as {roles[column]} and as {role}"
+                )
+            roles[column] = role
         named = [
             *self.calibration.roi_priors,
             *(self.calibration.mta.shares if self.calibration.mta else {}),
@@ -325,7 +349,7 @@ class Config(_Strict):
         for channel in named:
             if channel not in names:
                 raise ValueError(
-                    f"calibration names channel '{channel}'{_hint(channel, names)}, "
+                    f"'calibration': names channel '{channel}'{_hint(channel, names)}, "
                     f"which is not among the channels ({', '.join(names)})"
                 )
         return self
@@ -362,8 +386,14 @@ def load_config(path: str | Path) -> Config:
     path = Path(path)
     if not path.is_file():
         raise ConfigError("config file not found", source=str(path))
-    try:
-        raw = yaml.safe_load(path.read_text())
+    try:  # bytes: PyYAML reads UTF-8 and UTF-16 (by its BOM) and reports undecodable bytes
+        raw = yaml.safe_load(path.read_bytes())
+    except yaml.reader.ReaderError as exc:
+        raise ConfigError(
+            f"not valid YAML text: unreadable character at byte {exc.position} ({exc.reason}); "
+            "save the file as UTF-8",
+            source=str(path),
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -405,13 +435,19 @@ def _all_field_names() -> set[str]:
     return {name for model in models for name in model.model_fields}
 
 
+def _key_text(part: Any) -> str:
+    """A key as a message shows it: as written, or JSON-quoted when empty or with whitespace."""
+    text = str(part)
+    return text if text and text.isprintable() and text == text.strip() else json.dumps(text)
+
+
 def _location(loc: tuple[Any, ...]) -> str:
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
         elif not str(part).startswith("function-") and "[" not in str(part):
-            out += f".{part}" if out else str(part)
+            out += f".{_key_text(part)}" if out else _key_text(part)
     return out
 
 

@@ -8,10 +8,12 @@ column and the row as a spreadsheet shows it (the header is row 1, the first dat
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from mmm.errors import DataError
 from mmm.model.config import Config
@@ -20,6 +22,8 @@ from mmm.model.transforms import ADSTOCKS, SATURATIONS
 #: Supported period lengths in days and their names.
 FREQUENCIES = {7: "weekly", 1: "daily"}
 HEADER_ROWS = 1
+#: Dates outside this range are typos (a year 22 or -5 would also break date arithmetic).
+DATE_RANGE = (pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-31"))
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,9 @@ def read_table(path: Path) -> pd.DataFrame:
         raise DataError("data file not found", source=str(path))
     try:
         if path.suffix.lower() in {".parquet", ".pq"}:
-            return pd.read_parquet(path)
+            table = pq.read_table(path)
+            table.validate(full=True)  # corrupt text fails here, not later inside a check
+            return table.to_pandas()
         return pd.read_csv(path)
     except Exception as exc:  # noqa: BLE001 - any reader failure is a user-facing data error
         raise DataError(f"could not read the file: {exc}", source=str(path)) from None
@@ -112,6 +118,7 @@ def dataset_from_frame(frame: pd.DataFrame, config: Config, source: str = "<data
     control_cols = list(config.controls)
 
     check_columns_present(frame, [date_col, target_col, *spend_cols, *control_cols], source)
+    check_columns_unique(frame, [date_col, target_col, *spend_cols, *control_cols], source)
     dates = check_dates_parse(frame[date_col], date_col, source)
     check_dates_unique(dates, date_col, source)
     check_dates_sorted(dates, date_col, source)
@@ -162,18 +169,65 @@ def check_columns_present(frame: pd.DataFrame, columns: list[str], source: str) 
         )
 
 
+def check_columns_unique(frame: pd.DataFrame, columns: list[str], source: str) -> None:
+    """Every column the config names appears once in the table."""
+    for column in dict.fromkeys(columns):
+        count = int((frame.columns == column).sum())
+        if count > 1:
+            raise DataError(
+                f"the table has {count} columns named '{column}'; rename or drop the copies",
+                source=source,
+                key=column,
+            )
+
+
 def check_dates_parse(column: pd.Series, name: str, source: str) -> pd.Series:
-    """Dates parse (ISO strings or datetimes); returns them as datetime64."""
-    parsed = pd.to_datetime(column, errors="coerce", format="mixed")
-    bad = np.flatnonzero(parsed.isna().to_numpy())
+    """Dates parse (ISO strings or datetimes); returns them as datetime64 without time zone.
+
+    Numbers are not dates (pandas would read them as nanoseconds after 1970). A time zone
+    offset is dropped, keeping the date as written, so zoned and plain dates may mix.
+    """
+    parsed = _parse_dates(column)
+    unread = parsed.isna().to_numpy()
+    outside = ~unread & ~parsed.between(*DATE_RANGE).to_numpy()
+    bad = np.flatnonzero(unread | outside)
     if bad.size:
-        raise DataError(
-            f"cannot read {column.iloc[bad[0]]!r} as a date (use YYYY-MM-DD)",
-            source=source,
-            key=name,
-            row=_row(bad[0]),
+        value = column.iloc[bad[0]]
+        message = (
+            f"cannot read {value!r} as a date (use YYYY-MM-DD)"
+            if unread[bad[0]]
+            else f"date {value!r} is not between {DATE_RANGE[0].year} and {DATE_RANGE[1].year}"
         )
+        raise DataError(message, source=source, key=name, row=_row(bad[0]))
     return parsed
+
+
+def _parse_dates(column: pd.Series) -> pd.Series:
+    """Each value as a time-zone-free timestamp; NaT where it is not a date."""
+    if column.dtype.kind == "M":
+        parsed = column
+    else:
+        values = column.astype(object)
+        if column.dtype.kind in "biufc":
+            values = pd.Series(None, index=column.index, dtype=object)
+        elif column.dtype == object:
+            is_date = values.map(lambda v: isinstance(v, str | date | np.datetime64))
+            values = values.where(is_date.astype(bool), None)
+        try:
+            parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+        except (ValueError, TypeError, OverflowError):  # e.g. zoned and plain dates mixed
+            parsed = pd.to_datetime(values.map(_one_date), errors="coerce")
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_localize(None)
+    return parsed
+
+
+def _one_date(value: object) -> pd.Timestamp:
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        return pd.NaT
+    return stamp.tz_localize(None) if stamp is not pd.NaT and stamp.tzinfo else stamp
 
 
 def check_dates_unique(dates: pd.Series, name: str, source: str) -> None:
@@ -238,6 +292,16 @@ def check_numeric_finite(column: pd.Series, name: str, source: str) -> np.ndarra
         i = bad[0]
         what = "missing (NaN)" if np.isnan(array[i]) else "infinite"
         raise DataError(f"value is {what}", source=source, key=name, row=_row(i))
+    with np.errstate(over="ignore"):
+        overflow = np.flatnonzero(~np.isfinite(np.cumsum(np.abs(array))))
+    if overflow.size:
+        i = overflow[0]
+        raise DataError(
+            f"value {array[i]:g} is too large: the column's total overflows",
+            source=source,
+            key=name,
+            row=_row(i),
+        )
     return array
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -19,7 +20,7 @@ from mmm.experiments.records import LiftRecord, read_records
 from mmm.model.build import Scales, build_model, channel_plan
 from mmm.model.config import Config, SamplerConfig
 from mmm.model.data import Dataset
-from mmm.model.nuts import compile_model
+from mmm.model.nuts import compile_model, missing_cached_numba_api
 from mmm.model.transforms import ADSTOCKS, SATURATIONS, ChannelPlan
 
 #: Compiled nutpie models of this process, by structure key (oldest dropped first).
@@ -263,10 +264,28 @@ def sample(
 
 
 def _compile_nutpie(model: pm.Model, compile_backend: str):
+    """nutpie's model of ``model`` compiled with ``compile_backend``.
+
+    'numba' falls back to 'numba_cfunc' with a one-line notice on stderr when the PyTensor or
+    nutpie internals it needs are missing or changed (see ``missing_cached_numba_api``).
+    """
     import nutpie
 
     if compile_backend == "numba":
-        return compile_model(model)
+        reason = missing_cached_numba_api()
+        if reason is None:
+            try:
+                return compile_model(model)
+            except (ImportError, AttributeError, TypeError) as exc:
+                import pytensor
+
+                reason = (
+                    f"the cached-numba API mmm uses failed on PyTensor {pytensor.__version__} "
+                    f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]})"
+                )
+        notice = f"notice: {reason}; compiling with nutpie's numba backend (slower first compile)"
+        print(notice, file=sys.stderr, flush=True)
+        compile_backend = "numba_cfunc"
     if compile_backend == "numba_cfunc":
         return nutpie.compile_pymc_model(model, backend="numba")
     return nutpie.compile_pymc_model(model, backend="jax", gradient_backend="jax")

@@ -9,10 +9,18 @@ seconds. The functions are compiled with ``nogil`` so chains still run in parall
 
 The log density takes the data as explicit inputs, so one compiled model serves every
 dataset of the same structure (:meth:`nutpie.compiled_pyfunc.PyFuncModel.with_data`).
+
+This leans on PyTensor and nutpie internals (listed in ``REQUIRED_API``); pyproject.toml bounds
+their versions, and :func:`missing_cached_numba_api` says, before compiling, when an installed
+version lacks them, so that the fit can take nutpie's own compile path instead.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
+import importlib.metadata
+import inspect
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,46 +35,136 @@ from pytensor.compile.mode import Mode
 from pytensor.graph import rewrite_graph
 from pytensor.graph.replace import graph_replace
 from pytensor.graph.rewriting.db import RewriteDatabaseQuery
-from pytensor.link.numba.linker import NumbaLinker
 
 #: Suffix that keeps the nogil builds apart from PyTensor's own entries in its Numba cache.
 _CACHE_TAG = "mmm_nogil"
 
+#: The internals this module calls: (module, attribute path, keyword arguments it passes).
+#: Modules that others import come first, so a name missing there is reported as itself.
+REQUIRED_API: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "pytensor.link.numba.cache",
+        "compile_numba_function_src",
+        ("src", "function_name", "global_env", "cache_key"),
+    ),
+    ("pytensor.link.numba.dispatch.basic", "numba_funcify_and_cache_key", ()),
+    ("pytensor.link.numba.dispatch.basic", "numba_njit", ("final_function", "cache", "nogil")),
+    ("pytensor.link.basic", "JITLinker.create_jitable_thunk", ()),  # sets Function.vm.jit_fn
+    ("pytensor.link.numba.linker", "NumbaLinker.fgraph_convert", ()),
+    ("pytensor.link.numba.linker", "NumbaLinker.jit_compile", ()),
+    ("pytensor.link.numba.linker", "NumbaLinker.incompatible_rewrites", ()),
+    ("pytensor", "config.numba__cache", ()),
+    ("pytensor", "config.numba__fastmath", ()),
+    (
+        "nutpie.compiled_pyfunc",
+        "from_pyfunc",
+        (
+            "ndim",
+            "make_logp_fn",
+            "make_expand_fn",
+            "make_initial_point_fn",
+            "expanded_dtypes",
+            "expanded_shapes",
+            "expanded_names",
+            "shared_data",
+            "dims",
+            "coords",
+        ),
+    ),
+)
 
-class NogilNumbaLinker(NumbaLinker):
-    """PyTensor's Numba linker, with the final function compiled ``nogil`` and cached."""
 
-    def fgraph_convert(self, fgraph, **kwargs):
-        """Numba source of the graph, cached under a key of its own (see ``_CACHE_TAG``)."""
-        from pytensor import config
-        from pytensor.link.numba.cache import compile_numba_function_src
-        from pytensor.link.numba.dispatch.basic import numba_funcify_and_cache_key
+def missing_cached_numba_api() -> str | None:
+    """Why the installed PyTensor/nutpie cannot run :func:`compile_model`, or None when they can.
 
-        func, key = numba_funcify_and_cache_key(fgraph, **kwargs)
-        if key is None or not config.numba__cache:
-            return func, None
-        cached = compile_numba_function_src(
-            src=f"def {func.__name__}(*args): return jitable_func(*args)",
-            function_name=func.__name__,
-            global_env={"__name__": __name__, "jitable_func": func},
-            cache_key=f"{key}_fastmath{int(config.numba__fastmath)}_{_CACHE_TAG}",
-        )
-        return cached, key
+    Checks that every name in ``REQUIRED_API`` exists and that the functions still take the
+    keyword arguments this module passes. Cheap: call it before each compile.
 
-    def jit_compile(self, fn_and_cache):
-        """Compile the graph function callable from Python, releasing the GIL while it runs."""
-        from pytensor.link.numba.dispatch.basic import numba_njit
+    Returns
+    -------
+    str or None
+        One line: ``"PyTensor 3.4.0 lacks the cached-numba API mmm uses (no pytensor....)"``.
+    """
+    for module_name, path, keywords in REQUIRED_API:
+        package = module_name.partition(".")[0]
+        label = "PyTensor" if package == "pytensor" else package
+        lacks = f"{label} {_version(package)} lacks the cached-numba API mmm uses"
+        try:
+            obj = importlib.import_module(module_name)
+        except ImportError as exc:
+            return f"{lacks} (import {module_name}: {' '.join(str(exc).split())})"
+        try:
+            for part in path.split("."):
+                obj = getattr(obj, part)
+        except AttributeError:
+            return f"{lacks} (no {module_name}.{path})"
+        missing = [k for k in keywords if not _accepts(obj, k)]
+        if missing:
+            return f"{lacks} ({module_name}.{path} no longer takes {', '.join(missing)})"
+    return None
 
-        fn, key = fn_and_cache
-        return numba_njit(fn, final_function=True, cache=key is not None, nogil=True)
+
+def _accepts(func: Callable, keyword: str) -> bool:
+    """Whether ``func`` can be called with ``keyword=...`` (named or through ``**kwargs``)."""
+    try:
+        params = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):  # no signature to read (a builtin): assume it does
+        return True
+    return any(
+        p.kind is p.VAR_KEYWORD
+        or (p.name == keyword and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+        for p in params
+    )
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "(version unknown)"
+
+
+@functools.cache
+def _nogil_linker_type() -> type:
+    """PyTensor's Numba linker, with the final function compiled ``nogil`` and cached.
+
+    Built on first use, so that importing this module needs none of PyTensor's internals.
+    """
+    from pytensor.link.numba.linker import NumbaLinker
+
+    class NogilNumbaLinker(NumbaLinker):
+        def fgraph_convert(self, fgraph, **kwargs):
+            """Numba source of the graph, cached under a key of its own (see ``_CACHE_TAG``)."""
+            from pytensor import config
+            from pytensor.link.numba.cache import compile_numba_function_src
+            from pytensor.link.numba.dispatch.basic import numba_funcify_and_cache_key
+
+            func, key = numba_funcify_and_cache_key(fgraph, **kwargs)
+            if key is None or not config.numba__cache:
+                return func, None
+            cached = compile_numba_function_src(
+                src=f"def {func.__name__}(*args): return jitable_func(*args)",
+                function_name=func.__name__,
+                global_env={"__name__": __name__, "jitable_func": func},
+                cache_key=f"{key}_fastmath{int(config.numba__fastmath)}_{_CACHE_TAG}",
+            )
+            return cached, key
+
+        def jit_compile(self, fn_and_cache):
+            """Compile the graph function callable from Python, releasing the GIL while it runs."""
+            from pytensor.link.numba.dispatch.basic import numba_njit
+
+            fn, key = fn_and_cache
+            return numba_njit(fn, final_function=True, cache=key is not None, nogil=True)
+
+    return NogilNumbaLinker
 
 
 def _mode() -> Mode:
+    linker = _nogil_linker_type()
     return Mode(
-        NogilNumbaLinker(),
-        RewriteDatabaseQuery(
-            include=["fast_run", "numba"], exclude=NumbaLinker.incompatible_rewrites
-        ),
+        linker(),
+        RewriteDatabaseQuery(include=["fast_run", "numba"], exclude=linker.incompatible_rewrites),
     )
 
 

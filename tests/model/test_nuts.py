@@ -1,13 +1,17 @@
-"""mmm.model.nuts: the cached-numba log density equals PyMC's, data swap, nutpie samples it."""
+"""mmm.model.nuts: the cached-numba log density equals PyMC's, data swap, nutpie samples it;
+the probe of the PyTensor/nutpie internals it uses, and the fit's fallback without them."""
 
 from __future__ import annotations
+
+import sys
 
 import numpy as np
 import nutpie
 import pymc as pm
+import pytensor
 import pytest
 
-from mmm.model.nuts import compile_model, model_functions
+from mmm.model.nuts import compile_model, missing_cached_numba_api, model_functions
 
 
 @pytest.fixture
@@ -83,3 +87,107 @@ def test_nutpie_samples_the_compiled_model(regression, seed) -> None:
     assert post["beta"].dims == ("chain", "draw", "k")
     np.testing.assert_allclose(post["beta"].mean(("chain", "draw")), [1.0, -2.0], atol=0.2)
     assert float(post["sigma"].mean()) == pytest.approx(0.3, abs=0.1)
+
+
+# --- the probe of PyTensor/nutpie internals and the fallback to nutpie's own compile path ---
+
+
+def test_probe_finds_the_internal_api_in_the_installed_versions() -> None:
+    """Fails first after a PyTensor or nutpie upgrade that moves what mmm/model/nuts.py uses."""
+    assert missing_cached_numba_api() is None
+
+
+def test_probe_names_a_missing_function(monkeypatch) -> None:
+    import pytensor.link.numba.cache
+
+    monkeypatch.delattr(pytensor.link.numba.cache, "compile_numba_function_src")
+    assert missing_cached_numba_api() == (
+        f"PyTensor {pytensor.__version__} lacks the cached-numba API mmm uses "
+        "(no pytensor.link.numba.cache.compile_numba_function_src)"
+    )
+
+
+def test_probe_names_a_missing_module(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "nutpie.compiled_pyfunc", None)  # import now fails
+    assert missing_cached_numba_api() == (
+        f"nutpie {nutpie.__version__} lacks the cached-numba API mmm uses "
+        "(import nutpie.compiled_pyfunc: import of nutpie.compiled_pyfunc halted; "
+        "None in sys.modules)"
+    )
+
+
+def test_probe_names_keywords_a_function_no_longer_takes(monkeypatch) -> None:
+    import nutpie.compiled_pyfunc
+
+    def from_pyfunc(ndim, make_logp_fn, make_expand_fn, expanded_dtypes, expanded_shapes,
+                    expanded_names, *, coords=None, dims=None):  # fmt: skip
+        """An older signature: no shared data, no initial point function."""
+
+    monkeypatch.setattr(nutpie.compiled_pyfunc, "from_pyfunc", from_pyfunc)
+    reason = missing_cached_numba_api()
+    assert reason == (
+        f"nutpie {nutpie.__version__} lacks the cached-numba API mmm uses "
+        "(nutpie.compiled_pyfunc.from_pyfunc no longer takes make_initial_point_fn, shared_data)"
+    )
+
+
+@pytest.mark.slow
+def test_fit_without_the_internal_api_falls_back_to_nutpie_numba(
+    small_files, tmp_path, monkeypatch
+) -> None:
+    """`mmm fit` on a PyTensor without the cached-numba API: a notice, then a normal model."""
+    import pytensor.link.numba.cache
+    import pytensor.link.numba.dispatch  # noqa: F401  (as a release without the name would be)
+    from typer.testing import CliRunner
+
+    import mmm
+    from mmm.cli import app
+    from mmm.model import fit as fit_module
+
+    # PyTensor's own modules already hold the name; only mmm's lookup of it fails.
+    monkeypatch.delattr(pytensor.link.numba.cache, "compile_numba_function_src")
+    monkeypatch.setattr(fit_module, "_COMPILED", {})  # no model compiled by an earlier test
+    config_path, _ = small_files
+    out = tmp_path / "models" / "small"
+    args = ["fit", str(config_path), "-o", str(out), "--draws", "150", "--tune", "150"]
+    result = CliRunner().invoke(app, [*args, "--chains", "2", "--no-progress"])
+
+    assert result.exit_code == 0, result.output
+    notice = (
+        f"notice: PyTensor {pytensor.__version__} lacks the cached-numba API mmm uses "
+        "(no pytensor.link.numba.cache.compile_numba_function_src); "
+        "compiling with nutpie's numba backend (slower first compile)"
+    )
+    assert notice in result.stderr.splitlines()
+    model = mmm.load(out)
+    assert model.n_draws == 2 * 150
+    assert np.isfinite(model.draws("level")).all()
+
+
+@pytest.mark.slow
+def test_compile_error_in_the_internal_api_falls_back(regression, monkeypatch, capsys) -> None:
+    """A changed signature the probe cannot see (a **kwargs catch-all) fails at compile time."""
+    from pytensor.link.numba.dispatch import basic
+
+    from mmm.model.config import SamplerConfig
+    from mmm.model.fit import sample
+
+    original = basic.numba_njit
+
+    def numba_njit(*args, **kwargs):
+        if "nogil" in kwargs:
+            raise TypeError("numba_njit() got an unexpected keyword argument 'nogil'")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(basic, "numba_njit", numba_njit)
+    sampler = SamplerConfig(chains=2, draws=200, tune=200, seed=3)
+    idata, _, _ = sample(regression, sampler, progress=False)
+
+    err = capsys.readouterr().err
+    assert (
+        f"notice: the cached-numba API mmm uses failed on PyTensor {pytensor.__version__} "
+        "(TypeError: numba_njit() got an unexpected keyword argument 'nogil'); "
+        "compiling with nutpie's numba backend (slower first compile)"
+    ) in err.splitlines()
+    beta = idata["posterior"]["beta"]
+    np.testing.assert_allclose(beta.mean(("chain", "draw")), [1.0, -2.0], atol=0.2)

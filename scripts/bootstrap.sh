@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
-# Create (or refresh) the project's virtual environment in .venv with a Python >= 3.12.
-# Sourced by scripts/demo.sh and scripts/test.sh; safe to run again (it skips work already done).
+# Create (or refresh) the project's virtual environment .venv from uv.lock, exactly.
+# Run by scripts/demo.sh and scripts/test.sh; safe to run again (it skips work already done).
+#  1. find a Python >= 3.12 (PATH, pyenv's versions, /usr/bin; MMM_PYTHON to choose one);
+#  2. get the pinned uv into a small venv of its own, .venv-tools/ (pip install from PyPI);
+#  3. `uv sync --locked --extra dev` into .venv with that interpreter, never downloading one.
+# A stamp in .venv holds the hash of uv.lock and pyproject.toml: when they are unchanged, a
+# re-run returns at once. Without uv: `pip install -e '.[dev]'` (unlocked, see README.md).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
+TOOLS="$ROOT/.venv-tools"
 STAMP="$VENV/.mmm-setup-stamp"
 MIN_MINOR=12
+UV_VERSION=0.13.9  # the uv that wrote uv.lock; bump it when you re-lock with a newer uv
 
-python_ok() {  # $1: interpreter; true when it is CPython >= 3.12 with venv
-  "$1" -c "import sys, venv; sys.exit(0 if sys.version_info >= (3, $MIN_MINOR) else 1)" \
+version_ok() {  # $1: interpreter; true when it is Python >= 3.12
+  "$1" -c "import sys; sys.exit(0 if sys.version_info >= (3, $MIN_MINOR) else 1)" \
+    >/dev/null 2>&1
+}
+
+python_ok() {  # $1: interpreter; true when it is Python >= 3.12 that can make a venv with pip
+  "$1" -c "import sys, venv, ensurepip; sys.exit(0 if sys.version_info >= (3, $MIN_MINOR) else 1)" \
     >/dev/null 2>&1
 }
 
@@ -35,11 +47,20 @@ find_python() {
   return 1
 }
 
-if [ ! -x "$VENV/bin/python" ] || ! python_ok "$VENV/bin/python"; then
+want="$(cat "$ROOT/uv.lock" "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)-uv$UV_VERSION"
+if [ -x "$VENV/bin/python" ] && version_ok "$VENV/bin/python" && [ -f "$STAMP" ] \
+   && [ "$(cat "$STAMP")" = "$want" ]; then
+  exit 0  # .venv already holds exactly this lock
+fi
+
+if [ -x "$VENV/bin/python" ] && version_ok "$VENV/bin/python"; then
+  PY="$VENV/bin/python"  # keep the interpreter of the existing .venv
+  PY_ARGS=()
+else
   if ! PY="$(find_python)"; then
     cat >&2 <<MSG
-mmm needs Python >= 3.$MIN_MINOR (with the venv module), and none was found on PATH, in pyenv
-or in /usr/bin. Install one, for example:
+mmm needs Python >= 3.$MIN_MINOR (with the venv and ensurepip modules), and none was found on
+PATH, in pyenv or in /usr/bin. Install one, for example:
   pyenv install 3.12        # or: apt-get install python3.12 python3.12-venv
   uv python install 3.12
 or point MMM_PYTHON at an interpreter: MMM_PYTHON=/path/to/python3.12 bash $0
@@ -48,13 +69,25 @@ MSG
   fi
   echo "mmm setup: creating .venv with $PY ($("$PY" --version))"
   rm -rf "$VENV"
-  "$PY" -m venv "$VENV"
+  PY_ARGS=(--python "$PY")
 fi
 
-want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
-if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$want" ]; then
-  echo "mmm setup: installing mmm and its dependencies into .venv (first run takes a few minutes)"
-  "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet -e "$ROOT[dev]"
-  echo "$want" > "$STAMP"
+UV="$TOOLS/bin/uv"
+if [ ! -x "$UV" ] || [ "$("$UV" --version 2>/dev/null | cut -d' ' -f2)" != "$UV_VERSION" ]; then
+  echo "mmm setup: installing uv $UV_VERSION into .venv-tools"
+  rm -rf "$TOOLS"
+  if ! { "$PY" -m venv "$TOOLS" \
+         && "$TOOLS/bin/python" -m pip install --quiet --disable-pip-version-check \
+              "uv==$UV_VERSION"; }; then
+    echo "mmm setup: could not install uv $UV_VERSION from PyPI (see above); without uv," \
+      "install unlocked: python3 -m venv .venv && .venv/bin/pip install -e '.[dev]'" >&2
+    exit 1
+  fi
 fi
+
+echo "mmm setup: installing the locked dependencies (uv.lock) into .venv"
+# Never let uv download an interpreter: the one found above (or .venv's) is the one used.
+export UV_PYTHON_DOWNLOADS=never
+export UV_PROJECT_ENVIRONMENT="$VENV"
+"$UV" sync --locked --extra dev --project "$ROOT" ${PY_ARGS[@]+"${PY_ARGS[@]}"}  # bash 3.2-safe
+echo "$want" > "$STAMP"

@@ -25,6 +25,7 @@ _EXPORTS = {
     "DEFAULT_PROB": "intervals",
     "Interval": "intervals",
     "STATS": "intervals",
+    "check_prob": "intervals",
     "interval": "intervals",
     "channel_summary": "summary",
     "channel_table": "summary",

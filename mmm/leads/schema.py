@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,8 @@ TEXT_FIELDS: tuple[str, ...] = (
 )
 FIELDS: tuple[str, ...] = (*TEXT_FIELDS, *DATE_FIELDS, "deal_value")
 REQUIRED: tuple[str, ...] = ("lead_id", "created")
+#: Dates outside this range are typos (a year -5 would also break date arithmetic).
+DATE_RANGE = (pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-31"))
 #: Values accepted in the optional current-``stage`` column.
 STAGE_VALUES: tuple[str, ...] = (*FUNNEL, LOST)
 
@@ -75,39 +78,67 @@ def load_mapping(path: str | Path | None = None, overrides: Mapping[str, str] | 
     mapping: dict[str, str] = {}
     source = str(path) if path else None
     if path is not None:
-        try:
-            raw = yaml.safe_load(Path(path).read_text()) or {}
-        except FileNotFoundError:
-            raise ConfigError("mapping file not found", source=source) from None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"not valid YAML: {exc}", source=source) from None
-        if not isinstance(raw, dict):
-            raise ConfigError("expected a mapping with 'columns' and/or 'stages'", source=source)
+        raw = _read_mapping_yaml(Path(path))
         for key in raw:
             if key not in ("columns", "stages"):
                 raise ConfigError(
-                    f"unknown section '{key}'{_suggest(key, ('columns', 'stages'))}",
+                    f"unknown section '{key}'{_suggest(str(key), ('columns', 'stages'))}",
                     source=source,
-                    key=key,
+                    key=str(key),
                 )
+        for section in ("stages", "columns"):
+            if not isinstance(raw.get(section) or {}, dict):
+                msg = f"expected '{section}:' to map field names to column names"
+                raise ConfigError(msg, source=source, key=section)
         for name, col in (raw.get("stages") or {}).items():
             if name not in (*STAGES, LOST):
-                msg = f"unknown stage '{name}'{_suggest(name, (*STAGES, LOST))}"
+                msg = f"unknown stage '{name}'{_suggest(str(name), (*STAGES, LOST))}"
                 raise ConfigError(msg, source=source, key=f"stages.{name}")
-            mapping[name] = str(col)
+            mapping[name] = _column_name(col, source, f"stages.{name}")
         for name, col in (raw.get("columns") or {}).items():
-            mapping[_check_field(name, source)] = str(col)
+            field = _check_field(name, source)
+            mapping[field] = _column_name(col, source, f"columns.{name}")
     for name, col in (overrides or {}).items():
         mapping[_check_field(name, "--column")] = col
     return mapping
 
 
-def _check_field(name: str, source: str | None) -> str:
+def _read_mapping_yaml(path: Path) -> dict:
+    """The mapping file's top-level mapping (empty for an empty file)."""
+    source = str(path)
+    try:  # bytes: PyYAML reads UTF-8 and UTF-16 (by its BOM) and reports undecodable bytes
+        raw = yaml.safe_load(path.read_bytes()) or {}
+    except FileNotFoundError:
+        raise ConfigError("mapping file not found", source=source) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the mapping file: {exc}", source=source) from None
+    except yaml.reader.ReaderError as exc:
+        msg = f"not valid YAML text: unreadable character at byte {exc.position} ({exc.reason})"
+        raise ConfigError(msg + "; save the file as UTF-8", source=source) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {exc}", source=source) from None
+    if not isinstance(raw, dict):
+        raise ConfigError("expected a mapping with 'columns' and/or 'stages'", source=source)
+    return raw
+
+
+def _column_name(value: object, source: str | None, key: str) -> str:
+    """A mapped column name: text or a number, not empty, not a list or mapping."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, str | int | float)
+        or not str(value).strip()
+    ):
+        raise ConfigError(f"expected a column name, got {value!r}", source=source, key=key)
+    return str(value)
+
+
+def _check_field(name: object, source: str | None) -> str:
     if name not in FIELDS:
         raise ConfigError(
-            f"unknown field '{name}'{_suggest(name, FIELDS)}", source=source, key=name
+            f"unknown field '{name}'{_suggest(str(name), FIELDS)}", source=source, key=str(name)
         )
-    return name
+    return str(name)
 
 
 def parse_overrides(pairs: list[str] | None) -> dict[str, str]:
@@ -174,17 +205,41 @@ def check_missing_ids(df: pd.DataFrame, cols: Mapping[str, str], source: str) ->
 
 
 def _to_datetime(raw: pd.Series) -> pd.Series:
-    """Parse dates: the fast ISO-8601 path first, then per-value parsing for what is left."""
+    """Parse dates: the fast ISO-8601 path first, then per-value parsing for what is left.
+
+    Only text and date objects are dates: a number or a boolean becomes NaT (pandas would read
+    a number as nanoseconds after 1970). Zoned times are converted to UTC, then made naive.
+    """
     if raw.dtype.kind == "M":
         parsed = raw
     else:
-        parsed = pd.to_datetime(raw, errors="coerce", format="ISO8601", utc=True)
+        if raw.dtype.kind in "biufc":
+            raw = pd.Series(None, index=raw.index, dtype=object)
+        elif raw.dtype == object:
+            is_date = raw.map(lambda v: isinstance(v, str | date | np.datetime64)).astype(bool)
+            raw = raw.where(is_date, None)
+        parsed = _parse(raw, "ISO8601")
         left = parsed.isna() & raw.notna()
         if left.any():
-            parsed[left] = pd.to_datetime(raw[left], errors="coerce", format="mixed", utc=True)
+            parsed = parsed.fillna(_parse(raw[left], "mixed"))
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_convert(None)
     return parsed
+
+
+def _parse(raw: pd.Series, format: str) -> pd.Series:
+    """``pd.to_datetime`` in UTC; value by value when the vectorised call raises."""
+    try:
+        return pd.to_datetime(raw, errors="coerce", format=format, utc=True)
+    except (ValueError, TypeError, OverflowError):
+        return pd.to_datetime(raw.map(_one_date), errors="coerce", utc=True)
+
+
+def _one_date(value: object) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        return pd.NaT
 
 
 def parse_dates(df: pd.DataFrame, cols: Mapping[str, str], source: str) -> None:
@@ -200,7 +255,13 @@ def parse_dates(df: pd.DataFrame, cols: Mapping[str, str], source: str) -> None:
             row, n = _first_bad(bad)
             msg = f"'{raw.iloc[row - 2]}' is not a date" + _more(n)
             raise DataError(msg, source=source, key=cols[field], row=row)
-        df[field] = parsed.astype("datetime64[us]")
+        outside = (parsed.notna() & ~parsed.between(*DATE_RANGE)).to_numpy()
+        if outside.any():
+            row, n = _first_bad(outside)
+            years = f"{DATE_RANGE[0].year} and {DATE_RANGE[1].year}"
+            msg = f"date '{raw.iloc[row - 2]}' is not between {years}" + _more(n)
+            raise DataError(msg, source=source, key=cols[field], row=row)
+        df[field] = parsed.dt.floor("us").astype("datetime64[us]")
 
 
 def _as_float(col: pd.Series) -> np.ndarray:
@@ -254,13 +315,14 @@ def check_stage_values(df: pd.DataFrame, cols: Mapping[str, str], source: str) -
 
 
 def check_deal_value(df: pd.DataFrame, cols: Mapping[str, str], source: str) -> None:
-    """Parse deal values; refuse text and negative amounts. Missing means 0."""
+    """Parse deal values; refuse text, negative and infinite amounts. Missing means 0."""
     if "deal_value" not in df:
         df["deal_value"] = 0.0
         return
     raw = df["deal_value"]
     value = pd.to_numeric(raw, errors="coerce")
-    bad = (value.isna() & raw.notna()).to_numpy() | (value < 0).to_numpy()
+    number = value.to_numpy(dtype="float64", na_value=np.nan)
+    bad = raw.notna().to_numpy() & ~(np.isfinite(number) & (number >= 0))
     if bad.any():
         row, n = _first_bad(bad)
         msg = f"deal value '{raw.iloc[row - 2]}' is not a non-negative number" + _more(n)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mmm.errors import MmmError
+from mmm.planning.limits import ObservedSpend, check_amount
 
 #: Objective names and what their value means (for help texts and errors).
 OBJECTIVES = {
@@ -122,8 +123,11 @@ class Objective:
         return float(kpi.mean()), marginal.mean(axis=0)
 
 
-def parse_amount(text: str, current: float, what: str) -> float:
-    """``'1.5x'`` (relative to current) or an absolute number; '' is None."""
+def parse_amount(
+    text: str, current: float, what: str, observed: ObservedSpend | None = None
+) -> float:
+    """``'1.5x'`` (relative to current) or an absolute number, checked by
+    :func:`mmm.planning.limits.check_amount` (finite, >= 0, not absurd)."""
     text = text.strip().replace("_", "")
     try:
         value = float(text[:-1]) * current if text.lower().endswith("x") else float(text)
@@ -133,11 +137,8 @@ def parse_amount(text: str, current: float, what: str) -> float:
             "spend such as 1.5x)",
             key=what,
         ) from None
-    if not math.isfinite(value) and value > 0:
-        return math.inf
-    if value < 0 or math.isnan(value):
-        raise MmmError(f"amount '{text}' must be >= 0", key=what)
-    return value
+    shown = f"the amount '{text}'" + (f" (= {value:g})" if text.lower().endswith("x") else "")
+    return check_amount(value, what, observed, shown)
 
 
 def _side_text(value: object) -> str | None:
@@ -191,7 +192,10 @@ def channel_index(name: str, channels: Sequence[str], what: str) -> int:
 
 
 def parse_bounds(
-    spec: str | Mapping | Sequence | None, channels: Sequence[str], current: np.ndarray
+    spec: str | Mapping | Sequence | None,
+    channels: Sequence[str],
+    current: np.ndarray,
+    observed: ObservedSpend | None = None,
 ) -> dict[str, tuple[float, float]]:
     """Per-channel spend bounds over the horizon, in original units.
 
@@ -203,10 +207,18 @@ def parse_bounds(
     channels : sequence of str
     current : ndarray (M,)
         Current spend per channel over the horizon.
+    observed : ObservedSpend, optional
+        The data's spend levels: amounts above :func:`mmm.planning.limits.check_amount`'s
+        limit are refused.
 
     Returns
     -------
     dict of str -> (low, high)
+
+    Raises
+    ------
+    MmmError
+        Naming ``bounds.<channel>``, for an unreadable, non-finite, negative or absurd side.
     """
     out = {}
     for name, text in _entries(spec):
@@ -215,8 +227,10 @@ def parse_bounds(
         if text is None or ":" not in text:
             raise MmmError(f"write bounds as {name}=LOW:HIGH (e.g. {name}=0.5x:1.5x)", key=key)
         low_text, high_text = text.split(":", 1)
-        low = parse_amount(low_text, current[i], key) if low_text.strip() else 0.0
-        high = parse_amount(high_text, current[i], key) if high_text.strip() else math.inf
+        if high_text.strip().lower().lstrip("+") in ("inf", "infinity"):
+            raise MmmError(f"leave the upper side empty for no limit ({name}=LOW:)", key=key)
+        low = parse_amount(low_text, current[i], key, observed) if low_text.strip() else 0.0
+        high = parse_amount(high_text, current[i], key, observed) if high_text.strip() else math.inf
         if low > high:
             raise MmmError(f"lower bound {low:g} is above the upper bound {high:g}", key=key)
         out[name] = (low, high)
@@ -224,19 +238,37 @@ def parse_bounds(
 
 
 def parse_fixed(
-    spec: str | Mapping | Sequence | None, channels: Sequence[str], current: np.ndarray
+    spec: str | Mapping | Sequence | None,
+    channels: Sequence[str],
+    current: np.ndarray,
+    observed: ObservedSpend | None = None,
 ) -> dict[str, float]:
     """Channels held fixed: ``"radio"`` (at current spend), ``"radio=2e4"`` or ``"radio=0.8x"``.
+
+    Parameters
+    ----------
+    spec : str, mapping or list
+    channels : sequence of str
+    current : ndarray (M,)
+        Current spend per channel over the horizon.
+    observed : ObservedSpend, optional
+        The data's spend levels (absurd amounts are refused).
 
     Returns
     -------
     dict of str -> float
         Fixed horizon spend per channel, original units.
+
+    Raises
+    ------
+    MmmError
+        Naming ``fixed.<channel>``, for an unreadable, non-finite, negative or absurd amount.
     """
     out = {}
     for name, text in _entries(spec):
         i = channel_index(name, channels, "fixed")
-        out[name] = current[i] if text is None else parse_amount(text, current[i], f"fixed.{name}")
-        if math.isinf(out[name]):
-            raise MmmError("a fixed amount must be finite", key=f"fixed.{name}")
+        key = f"fixed.{name}"
+        out[name] = (
+            float(current[i]) if text is None else parse_amount(text, current[i], key, observed)
+        )
     return out

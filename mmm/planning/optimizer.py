@@ -11,7 +11,6 @@ channels carry their fixed amount bit for bit.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Mapping, Sequence
 
@@ -20,6 +19,7 @@ from scipy.optimize import minimize
 
 from mmm.errors import MmmError
 from mmm.model.transforms import SATURATIONS
+from mmm.planning.limits import check_budget, check_response, check_target
 from mmm.planning.objectives import BUDGET_OBJECTIVES, Objective, parse_bounds, parse_fixed
 from mmm.planning.plans import Plan
 from mmm.planning.response import ResponseModel
@@ -107,13 +107,15 @@ def optimize(
     ------
     MmmError
         When the budget cannot satisfy the bounds and fixed amounts, or a target / floor cannot
-        be reached.
+        be reached; for a non-finite, negative or absurd budget, bound, fixed amount or target
+        (the rule is in :mod:`mmm.planning.limits`).
     """
     objective = Objective.parse(objective)
     channels = response.channels
     current = response.current
-    fixed_amounts = parse_fixed(fixed, channels, current)
-    bound_map = parse_bounds(bounds, channels, current)
+    observed = response.observed
+    fixed_amounts = parse_fixed(fixed, channels, current, observed)
+    bound_map = parse_bounds(bounds, channels, current, observed)
     clash = sorted(set(fixed_amounts) & set(bound_map))
     if clash:
         raise MmmError(f"channel(s) {', '.join(clash)} are both fixed and bounded", key="fixed")
@@ -122,9 +124,12 @@ def optimize(
     budget_mode = objective.kind in BUDGET_OBJECTIVES
     if budget is None:
         budget = float(current.sum()) * (1.0 if budget_mode else DEFAULT_CAP_MULTIPLE)
-    budget = float(budget)
-    if not (math.isfinite(budget) and budget > 0):
-        raise MmmError(f"the budget must be a positive number (got {budget:g})", key="budget")
+    else:
+        budget = check_budget(budget, observed)
+    if not budget > 0:
+        raise MmmError("the current spend of the horizon is zero; give a budget", key="budget")
+    if objective.kind == "target_kpi":
+        check_target(objective.value, observed)
     lower = np.array([bound_map.get(c, (0.0, 0.0))[0] for c in channels])
     upper = np.array([bound_map.get(c, (0.0, budget))[1] for c in channels])
     lower = np.where(is_fixed, amounts, lower)
@@ -142,6 +147,7 @@ def optimize(
     solver.info["seconds"] = round(time.perf_counter() - start, 4)
     spend = np.where(is_fixed, amounts, spend)
     contribution, marginal = response.evaluate(spend)
+    check_response(contribution, marginal, "budget")
     plan = Plan(
         channels=channels,
         spend=spend,
@@ -158,6 +164,7 @@ def optimize(
         horizon=response.horizon,
         pattern=response.pattern_kind,
         solver=solver.info,
+        warnings=observed.beyond_range(spend, response.pattern) if observed else [],
     )
     if label:
         plan.reference_label = label

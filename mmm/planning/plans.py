@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mmm.analysis.intervals import Interval
+from mmm.planning.limits import check_amount, check_response
 from mmm.planning.response import ResponseModel
 
 
@@ -49,6 +50,9 @@ class Plan:
     reference_label : str
     solver : dict
         Iterations, evaluations, success flag, message and seconds (empty for a fixed plan).
+    warnings : list of dict
+        Channels the plan puts outside the per-period spend range of the data (see
+        :meth:`mmm.planning.limits.ObservedSpend.beyond_range`).
     """
 
     channels: tuple[str, ...]
@@ -67,6 +71,7 @@ class Plan:
     pattern: str
     reference_label: str = "current mix scaled to the budget"
     solver: dict = field(default_factory=dict)
+    warnings: list[dict] = field(default_factory=list)
 
     @property
     def kpi(self) -> np.ndarray:
@@ -96,10 +101,21 @@ def evaluate_plan(
     reference: Sequence[float] | np.ndarray | None = None,
     label: str = "fixed allocation",
 ) -> Plan:
-    """Evaluate a given allocation (no optimization) against a reference (default: current)."""
-    spend = np.asarray(spend, dtype=float)
+    """Evaluate a given allocation (no optimization) against a reference (default: current).
+
+    Raises
+    ------
+    MmmError
+        For a non-finite, negative or absurd amount (:mod:`mmm.planning.limits`), or a response
+        that overflows.
+    """
+    observed = response.observed
+    named = zip(response.channels, spend, strict=True)
+    spend = np.array([check_amount(v, f"spend.{c}", observed) for c, v in named])
     reference = response.current if reference is None else np.asarray(reference, float)
-    contribution, marginal = response.evaluate(spend)
+    with np.errstate(over="ignore", invalid="ignore"):  # reported by check_response
+        contribution, marginal = response.evaluate(spend)
+    check_response(contribution, marginal, "spend")
     n = len(spend)
     return Plan(
         channels=response.channels,
@@ -117,6 +133,7 @@ def evaluate_plan(
         horizon=response.horizon,
         pattern=response.pattern_kind,
         reference_label="current spend",
+        warnings=observed.beyond_range(spend, response.pattern) if observed else [],
     )
 
 
@@ -136,8 +153,10 @@ def plan_summary(plan: Plan, prob: float = 0.9) -> dict:
         ``reference`` (what the plan is compared with), ``channels`` (per channel: current,
         reference and optimal spend, change, bounds, status, contribution, ROI and mROI with
         intervals), ``totals`` (spend, KPI of the plan and the reference, uplift with interval,
-        ``p_better``: the posterior probability that the plan beats the reference) and
-        ``solver``.
+        ``p_better``: the posterior probability that the plan beats the reference), ``solver``
+        and ``warnings`` (one entry per channel the plan puts outside the per-period spend range
+        seen in the data: ``channel``, ``side``, ``planned``, ``observed``, ``ratio``,
+        ``message``).
     """
     channels = {}
     for i, name in enumerate(plan.channels):
@@ -184,4 +203,5 @@ def plan_summary(plan: Plan, prob: float = 0.9) -> dict:
             "roi": stat(kpi / total, prob) if total > 0 else stat(np.array([]), prob),
         },
         "solver": dict(plan.solver),
+        "warnings": [dict(w) for w in plan.warnings],
     }

@@ -32,6 +32,7 @@ import numpy as np
 from mmm.errors import MmmError
 from mmm.model.fit import FittedModel
 from mmm.model.transforms import SATURATIONS, ChannelPlan, lag_matrix
+from mmm.planning.limits import ObservedSpend
 
 PATTERNS = ("flat", "history")
 
@@ -95,6 +96,9 @@ class ResponseModel:
         Spend of each channel over the last ``H`` data periods (the current plan).
     pattern : ndarray (H, M)
     pattern_kind : str
+    observed : ObservedSpend or None
+        The data's spend levels (refusals of absurd amounts, range warnings); None when the
+        model was built without data.
     """
 
     channels: tuple[str, ...]
@@ -107,6 +111,7 @@ class ResponseModel:
     current: np.ndarray
     pattern: np.ndarray
     pattern_kind: str = "flat"
+    observed: ObservedSpend | None = None
 
     @property
     def horizon(self) -> int:
@@ -129,6 +134,7 @@ class ResponseModel:
         history: Any | None = None,
         current: Any | None = None,
         pattern_kind: str = "custom",
+        observed: ObservedSpend | None = None,
     ) -> ResponseModel:
         """Build from parameter arrays.
 
@@ -149,6 +155,8 @@ class ResponseModel:
             The current plan's spend over the horizon (for reference; zeros when omitted).
         pattern_kind : str
             Label of the pattern ('flat', 'history', ...).
+        observed : ObservedSpend, optional
+            The data's spend levels; built from ``history`` (all its rows) when omitted.
         """
         params = {k: np.atleast_2d(np.asarray(v, dtype=float)) for k, v in params.items()}
         beta = np.atleast_2d(np.asarray(beta, dtype=float))
@@ -158,7 +166,10 @@ class ResponseModel:
         n_lags = plan.n_lags
         if history is None:
             history = np.zeros((0, n_channels))
-        history = np.asarray(history, dtype=float)[max(0, len(history) - (n_lags - 1)) :]
+        history = np.asarray(history, dtype=float)
+        if observed is None and len(history):
+            observed = ObservedSpend.from_data(plan.channels, history, pattern.shape[0])
+        history = history[max(0, len(history) - (n_lags - 1)) :]
         if plan.adstock_first:
             weights = plan.weights(params)  # (S, M, L)
             window = pattern.shape[0] + n_lags - 1
@@ -180,6 +191,7 @@ class ResponseModel:
             current=np.zeros(n_channels) if current is None else np.asarray(current, float),
             pattern=pattern,
             pattern_kind=pattern_kind,
+            observed=observed,
         )
         base = model._saturate(offset, with_slope=False)[0].sum(axis=1)
         return replace(model, base=base)
@@ -226,6 +238,9 @@ class ResponseModel:
             history=dataset.spend,
             current=recent.sum(axis=0),
             pattern_kind=pattern,
+            observed=ObservedSpend.from_data(
+                fitted.plan.channels, dataset.spend, horizon, dataset.target, dataset.frequency
+            ),
         )
 
     def _saturate(self, x: np.ndarray, with_slope: bool = True) -> tuple[np.ndarray, Any]:

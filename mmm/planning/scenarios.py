@@ -42,7 +42,7 @@ class _Strict(BaseModel):
 class OptimizeSpec(_Strict):
     """Settings of an optimizer run (the options of ``mmm optimize``)."""
 
-    budget: float | None = Field(None, gt=0)
+    budget: float | None = Field(None, gt=0, allow_inf_nan=False)
     bounds: dict[str, str | list[float | str | None]] | str | None = None
     fixed: list[str] | dict[str, float | str] | str | None = None
     objective: str = "mean"
@@ -111,13 +111,20 @@ def load_scenarios(path: str | Path) -> ScenarioFile:
 def allocation_spend(
     allocation: str | dict[str, float | str], response: ResponseModel, key: str = "allocation"
 ) -> np.ndarray:
-    """Horizon spend of a fixed allocation: 'current', or amounts / multiples per channel."""
+    """Horizon spend of a fixed allocation: 'current', or amounts / multiples per channel.
+
+    Raises
+    ------
+    MmmError
+        Naming ``<key>.<channel>``, for an unknown channel or an unreadable, non-finite,
+        negative or absurd amount (:mod:`mmm.planning.limits`).
+    """
     spend = response.current.astype(float).copy()
     if allocation == "current":
         return spend
     for name, value in allocation.items():
         i = channel_index(name, response.channels, key)
-        spend[i] = parse_amount(str(value), response.current[i], f"{key}.{name}")
+        spend[i] = parse_amount(str(value), response.current[i], f"{key}.{name}", response.observed)
     return spend
 
 
@@ -135,7 +142,9 @@ def compare(
         JSON-ready: ``horizon``, ``pattern``, ``draws``, ``interval``, ``reference``,
         ``channels`` and ``scenarios`` (a list; each with ``spend`` and ``contribution`` per
         channel, totals ``total_spend``, ``kpi``, ``roi``, ``uplift`` versus the reference and
-        ``p_beats_reference``, and for optimizer runs ``plan``: the full optimizer summary).
+        ``p_beats_reference``, ``warnings``: the channels the plan puts outside the spend
+        range seen in the data, as in :func:`mmm.planning.plans.plan_summary`, and for
+        optimizer runs ``plan``: the full optimizer summary).
     """
     plans: dict[str, Plan] = {}
     details: dict[str, dict] = {}
@@ -145,16 +154,19 @@ def compare(
             if scenario.optimize is not None:
                 opt = scenario.optimize
                 Objective.parse(opt.objective)
+                section = "optimize"
                 plan = optimize(response, opt.budget, opt.bounds, opt.fixed, opt.objective)
                 details[scenario.name] = plan_summary(plan, prob)
             else:
-                spend = allocation_spend(scenario.allocation, response, f"{where}.allocation")
+                section = "allocation"
+                spend = allocation_spend(scenario.allocation, response, "allocation")
                 plan = evaluate_plan(response, spend)
         except MmmError as exc:
+            key = exc.key if (exc.key or "").startswith(section) else f"{section}.{exc.key}"
             raise MmmError(
                 f"scenario '{scenario.name}': {exc.message}",
                 source=source,
-                key=f"{where}.{exc.key}" if exc.key else where,
+                key=f"{where}.{key}" if exc.key else where,
             ) from None
         plans[scenario.name] = plan
     reference_name = spec.reference or spec.scenarios[0].name
@@ -178,6 +190,7 @@ def compare(
             "roi": stat(plan.kpi / total, prob) if total > 0 else stat(np.array([]), prob),
             "uplift": stat(uplift, prob),
             "p_beats_reference": float(np.mean(uplift > 0)),
+            "warnings": [dict(w) for w in plan.warnings],
         }
         if scenario.name in details:
             entry["plan"] = details[scenario.name]

@@ -40,7 +40,8 @@ def scenarios_view(
     dict
         ``reference``, ``channels``, ``notes`` and ``rows`` (each: name, description, spend
         per channel, total, kpi, delta (uplift versus the reference), delta_pct, roi, p_gain,
-        is_reference).
+        is_reference, beyond (the channels planned outside the spend range seen in the data)
+        and warnings (their messages), and ``warnings``: ``(scenario, message)`` pairs.
     """
     reference = str(result.get("reference", ""))
     items = list(result.get("scenarios", []))
@@ -66,6 +67,8 @@ def scenarios_view(
                 ),
                 "p_gain": None if is_reference else item.get("p_beats_reference"),
                 "is_reference": is_reference,
+                "beyond": {str(w["channel"]) for w in item.get("warnings") or []},
+                "warnings": [str(w["message"]) for w in item.get("warnings") or []],
             }
         )
     listed = list(result.get("channels") or channels)
@@ -78,7 +81,14 @@ def scenarios_view(
             f"{result.get('draws', '?')} posterior draws; changes are paired draw by draw "
             f"against '{reference}'."
         )
-    return {"reference": reference, "rows": rows, "channels": used, "notes": notes}
+    warnings = [(row["name"], message) for row in rows for message in row["warnings"]]
+    return {
+        "reference": reference,
+        "rows": rows,
+        "channels": used,
+        "notes": notes,
+        "warnings": warnings,
+    }
 
 
 def best_scenario(view: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -7,40 +7,36 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from mmm.cli._common import console, user_errors
-from mmm.cli.tables import format_interval, format_number
+from mmm.cli.layout import Column, StackedTable
+from mmm.cli.tables import format_interval, format_number, format_share, interval_legend
 
 
-def _pct(stat: dict[str, float]) -> str:
-    return f"{100 * stat['mean']:.1f}% [{100 * stat['lo']:.1f}, {100 * stat['hi']:.1f}]"
-
-
-def summary_table(summary: dict) -> Table:
-    """Rich table of :func:`mmm.analysis.summary.summary_dict` output."""
-    pct = round(100 * summary["interval"])
+def summary_table(summary: dict) -> StackedTable:
+    """Table of :func:`mmm.analysis.summary.summary_dict` output (stacks in a narrow terminal)."""
     period = summary["period"]
-    table = Table(
-        title=f"{summary['model']}: {period['start']} to {period['end']} "
-        f"(mean and central {pct}% interval, original units)"
+    rows = list(summary["channels"].values())
+    cells = {
+        "spend": [format_number(r["spend"]) for r in rows],
+        "contribution": [format_interval(r["contribution"]) for r in rows],
+        "ROI": [format_interval(r["roi"]) for r in rows],
+        "mROI (+1%)": [format_interval(r["mroi"]) for r in rows],
+        "media share": [format_share(r["share_of_media"]) for r in rows],
+        "KPI share": [format_share(r["share_of_kpi"]) for r in rows],
+    }
+    return StackedTable(
+        title=f"{summary['model']}: {period['start']} to {period['end']}",
+        key=Column("channel", list(summary["channels"]), justify="left"),
+        columns=[Column(name, values) for name, values in cells.items()],
+        continued=f"{summary['model']} (continued)",
+        legend=interval_legend(
+            summary["interval"],
+            "original units. ROI = contribution / spend over the period; mROI = extra "
+            "contribution from +1% spend in every period / that extra spend; shares of the "
+            "media contribution and of the KPI.",
+        ),
     )
-    for name, justify in (
-        ("channel", "left"), ("spend", "right"), ("contribution", "right"), ("ROI", "right"),
-        ("mROI (+1%)", "right"), ("share of media", "right"), ("share of KPI", "right"),
-    ):  # fmt: skip
-        table.add_column(name, justify=justify, style="bold" if name == "channel" else None)
-    for name, row in summary["channels"].items():
-        table.add_row(
-            name,
-            format_number(row["spend"]),
-            format_interval(row["contribution"]),
-            format_interval(row["roi"]),
-            format_interval(row["mroi"]),
-            _pct(row["share_of_media"]),
-            _pct(row["share_of_kpi"]),
-        )
-    return table
 
 
 @user_errors
@@ -63,7 +59,3 @@ def summary_command(
         typer.echo(json.dumps(summary, indent=2))
         return
     console.print(summary_table(summary))
-    console.print(
-        "ROI = contribution / spend over the period; mROI = extra contribution from +1% spend "
-        "in every period / that extra spend."
-    )

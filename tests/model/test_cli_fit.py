@@ -36,8 +36,10 @@ def fitted_dir(tmp_path_factory) -> tuple[Path, Path]:
     sim.write(root / "small.csv")
     config_path = write_config(root / "small.yaml", simulation_config(sim, "small.csv", "small"))
     out = root / "models" / "small"
-    result = runner.invoke(app, ["fit", str(config_path), "--output", str(out), *QUICK])
+    args = ["fit", str(config_path), "--output", str(out), *QUICK]
+    result = runner.invoke(app, args, env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
+    (root / "fit-output.txt").write_text(result.output)  # for the table test below
     return config_path, out
 
 
@@ -45,6 +47,23 @@ def test_fit_writes_model_folder_and_prints_roi_table(fitted_dir):
     _, out = fitted_dir
     assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
     assert not list(out.parent.glob(".small.*")), "staging folders must be cleaned up"
+
+
+def test_fit_prints_the_channel_table_unwrapped_at_80_columns(fitted_dir, check_unwrapped):
+    from mmm.cli.tables import format_interval, format_number
+
+    _, out = fitted_dir
+    printed = (out.parents[1] / "fit-output.txt").read_text()
+    table = printed[printed.index("Channels") : printed.index("R-hat")]
+    channels = json.loads((out / "summary.json").read_text())["channels"]
+    check_unwrapped(
+        table,
+        {
+            name: [format_number(row["spend"])]
+            + [format_interval(row[key]) for key in ("contribution", "roi", "mroi")]
+            for name, row in channels.items()
+        },
+    )
 
 
 def test_summary_json_has_the_documented_shape(fitted_dir):
@@ -95,7 +114,7 @@ def test_interrupted_fit_saves_nothing(fitted_dir, monkeypatch):
     monkeypatch.setattr("mmm.model.fit.fit", interrupted)
     result = runner.invoke(app, ["fit", str(config_path), "--output", str(out), *QUICK])
     assert result.exit_code == 130
-    assert "interrupted: nothing was saved" in result.output
+    assert f"interrupted; {out} unchanged" in result.output
     assert digest(out) == before
 
 

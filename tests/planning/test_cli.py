@@ -27,7 +27,7 @@ def words(result) -> str:
 def test_summary_table_and_json(quick_model_dir):
     result = invoke("summary", quick_model_dir)
     assert result.exit_code == 0, result.output
-    assert "share of" in result.output and "mROI" in result.output
+    assert "media share" in result.output and "mROI" in result.output
     result = invoke("summary", quick_model_dir, "--json", "--interval", "0.5")
     data = json.loads(result.output)
     assert data["interval"] == 0.5

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mmm.cli._common import console, err_console, user_errors
 from mmm.cli.tables import channel_summary_table
+from mmm.interrupts import exit_code, terminate_as_interrupt
 
-INTERRUPTED_EXIT_CODE = 130
+if TYPE_CHECKING:
+    from mmm.model.config import Config
 
 
 @user_errors
@@ -30,41 +32,22 @@ def fit_command(
         typer.Option("--progress/--no-progress", help="Sampler progress bar [default: on a TTY]."),
     ] = None,
 ) -> None:
-    """Fit the model described by CONFIG and save it to models/<name>/ (or --output)."""
-    from mmm.analysis.summary import summary_dict
-    from mmm.model.config import load_config
-    from mmm.model.data import load_dataset
-    from mmm.model.fit import fit, load_lift_records
-    from mmm.model.store import save_model
+    """Fit the model described by CONFIG and save it to models/<name>/ (or --output).
 
-    cfg = load_config(config)
-    overrides = {
-        k: v for k, v in {"draws": draws, "tune": tune, "chains": chains, "seed": seed}.items()
-        if v is not None
-    }  # fmt: skip
-    if overrides:
-        cfg = cfg.model_copy(update={"sampler": cfg.sampler.model_copy(update=overrides)})
-    dataset = load_dataset(cfg)
-    lift_records = load_lift_records(cfg)
-    target = output or Path("models") / cfg.name
-    console.print(
-        f"[bold]{cfg.name}[/]: {dataset.n_periods} {dataset.frequency} periods "
-        f"({dataset.dates[0].date()} to {dataset.dates[-1].date()}), "
-        f"{len(cfg.channels)} channels, {len(cfg.controls)} controls, "
-        f"{len(lift_records)} lift tests; "
-        f"{cfg.sampler.chains} chains x {cfg.sampler.draws} draws ({cfg.sampler.backend})"
-    )
-    show_progress = sys.stderr.isatty() if progress is None else progress
-    try:
-        fitted = fit(cfg, dataset, lift_records, progress=show_progress, on_stage=_stage)
-        _stage("summarizing and saving")
-        summary = summary_dict(fitted)
-        save_model(fitted, target, summary)
-    except KeyboardInterrupt:
-        err_console.print(
-            f"[bold red]interrupted:[/] nothing was saved; {target} is unchanged.", highlight=False
-        )
-        raise typer.Exit(INTERRUPTED_EXIT_CODE) from None
+    Ctrl-C or SIGTERM stops the fit within seconds (exit 130 / 143) and saves nothing.
+    """
+    target = output
+    with terminate_as_interrupt():
+        try:
+            cfg = _load_config(config, draws, tune, chains, seed)
+            target = output or Path("models") / cfg.name
+            summary = _fit_and_save(cfg, target, progress)
+        except KeyboardInterrupt as stop:
+            where = f"{target} unchanged" if target is not None else "nothing saved"
+            err_console.print(
+                f"interrupted; {where}", markup=False, highlight=False, soft_wrap=True
+            )
+            raise typer.Exit(exit_code(stop)) from None
 
     console.print(channel_summary_table(summary))
     diag = summary["diagnostics"]
@@ -77,6 +60,46 @@ def fit_command(
     for warning in summary["warnings"]:
         err_console.print(f"[bold yellow]WARNING:[/] {warning}", highlight=False)
     console.print(f"Saved to [bold]{target}[/]")
+
+
+def _load_config(
+    config: Path, draws: int | None, tune: int | None, chains: int | None, seed: int | None
+) -> Config:
+    """The configuration with the command line's sampler overrides applied."""
+    from mmm.model.config import load_config
+
+    cfg = load_config(config)
+    overrides = {
+        k: v for k, v in {"draws": draws, "tune": tune, "chains": chains, "seed": seed}.items()
+        if v is not None
+    }  # fmt: skip
+    if overrides:
+        cfg = cfg.model_copy(update={"sampler": cfg.sampler.model_copy(update=overrides)})
+    return cfg
+
+
+def _fit_and_save(cfg: Config, target: Path, progress: bool | None) -> dict:
+    """Load the data, fit, save to ``target``; returns the summary."""
+    from mmm.analysis.summary import summary_dict
+    from mmm.model.data import load_dataset
+    from mmm.model.fit import fit, load_lift_records
+    from mmm.model.store import save_model
+
+    dataset = load_dataset(cfg)
+    lift_records = load_lift_records(cfg)
+    console.print(
+        f"[bold]{cfg.name}[/]: {dataset.n_periods} {dataset.frequency} periods "
+        f"({dataset.dates[0].date()} to {dataset.dates[-1].date()}), "
+        f"{len(cfg.channels)} channels, {len(cfg.controls)} controls, "
+        f"{len(lift_records)} lift tests; "
+        f"{cfg.sampler.chains} chains x {cfg.sampler.draws} draws ({cfg.sampler.backend})"
+    )
+    show_progress = sys.stderr.isatty() if progress is None else progress
+    fitted = fit(cfg, dataset, lift_records, progress=show_progress, on_stage=_stage)
+    _stage("summarizing and saving")
+    summary = summary_dict(fitted)
+    save_model(fitted, target, summary)
+    return summary
 
 
 def _stage(message: str) -> None:

@@ -17,6 +17,7 @@ import xarray as xr
 
 from mmm.errors import MmmError
 from mmm.experiments.records import LiftRecord, read_records
+from mmm.interrupts import Stops, propagate_interrupts
 from mmm.model.build import Scales, build_model, channel_plan
 from mmm.model.config import Config, SamplerConfig
 from mmm.model.data import Dataset
@@ -160,6 +161,12 @@ def fit(
     Returns
     -------
     FittedModel
+
+    Raises
+    ------
+    KeyboardInterrupt
+        When the fit is stopped (Ctrl-C, or SIGTERM under
+        :func:`mmm.interrupts.terminate_as_interrupt`); see :func:`sample`.
     """
     model, scales = build_model(config, dataset, lift_records)
     reuse_key = None if lift_records else structure_key(config, dataset)
@@ -200,6 +207,12 @@ def sample(
     -------
     idata : xarray.DataTree
     compile_seconds, sample_seconds : float
+
+    Raises
+    ------
+    KeyboardInterrupt
+        On Ctrl-C (or SIGTERM under :func:`mmm.interrupts.terminate_as_interrupt`), within a
+        second or two also while chains run; no partial posterior is returned.
     """
     stage = on_stage or (lambda _msg: None)
     if sampler.backend == "numpyro" or (
@@ -213,54 +226,83 @@ def sample(
                 key="sampler.backend",
             ) from None
     cores = max(1, min(sampler.chains, os.cpu_count() or 1))
-    if sampler.backend == "nutpie":
-        import nutpie
-
+    with propagate_interrupts() as stops:
+        if sampler.backend == "nutpie":
+            return _sample_nutpie(model, sampler, cores, progress, stage, reuse_key, stops)
+        stage(f"sampling with {sampler.backend}")
         start = time.perf_counter()
-        if reuse_key is not None and reuse_key in _COMPILED:
-            stage("reusing the compiled model with new data")
-            data = {var.name: var.get_value() for var in model.data_vars}
-            compiled = _COMPILED[reuse_key].with_data(**data)
-        else:
-            stage(f"compiling the model ({sampler.compile_backend})")
-            compiled = _compile_nutpie(model, sampler.compile_backend)
-            if reuse_key is not None:
-                _COMPILED[reuse_key] = compiled
-                while len(_COMPILED) > _COMPILED_MAX:
-                    _COMPILED.pop(next(iter(_COMPILED)))
-        compiled_at = time.perf_counter()
-        stage("sampling")
-        idata = nutpie.sample(
-            compiled,
-            draws=sampler.draws,
-            tune=sampler.tune,
-            chains=sampler.chains,
-            cores=cores,
-            seed=sampler.seed,
-            progress_bar=progress,
-            save_warmup=False,
-            target_accept=sampler.target_accept,
-            adaptation=sampler.adaptation,
-        )
-        done = time.perf_counter()
-        return idata, compiled_at - start, done - compiled_at
-
-    stage(f"sampling with {sampler.backend}")
-    start = time.perf_counter()
-    with model, warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=RuntimeWarning)
-        idata = pm.sample(
-            draws=sampler.draws,
-            tune=sampler.tune,
-            chains=sampler.chains,
-            cores=cores,
-            random_seed=sampler.seed,
-            progressbar=progress,
-            target_accept=sampler.target_accept,
-            nuts_sampler=sampler.backend,
-            compute_convergence_checks=False,
-        )
+        with model, warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=RuntimeWarning)
+            idata = pm.sample(
+                draws=sampler.draws,
+                tune=sampler.tune,
+                chains=sampler.chains,
+                cores=cores,
+                random_seed=sampler.seed,
+                progressbar=progress,
+                target_accept=sampler.target_accept,
+                nuts_sampler=sampler.backend,
+                compute_convergence_checks=False,
+                # PyMC's own sampler stops (keeping the draws so far) when this raises
+                callback=stops.check if sampler.backend == "pymc" else None,
+            )
     return idata, float("nan"), time.perf_counter() - start
+
+
+def _sample_nutpie(
+    model: pm.Model,
+    sampler: SamplerConfig,
+    cores: int,
+    progress: bool,
+    stage: Callable[[str], None],
+    reuse_key: str | None,
+    stops: Stops,
+) -> tuple[xr.DataTree, float, float]:
+    import nutpie
+
+    start = time.perf_counter()
+    if reuse_key is not None and reuse_key in _COMPILED:
+        stage("reusing the compiled model with new data")
+        data = {var.name: var.get_value() for var in model.data_vars}
+        compiled = _COMPILED[reuse_key].with_data(**data)
+    else:
+        stage(f"compiling the model ({sampler.compile_backend})")
+        compiled = _compile_nutpie(model, sampler.compile_backend)
+        stops.check()  # an interrupt swallowed while compiling stops here, before caching
+        if reuse_key is not None:
+            _COMPILED[reuse_key] = compiled
+            while len(_COMPILED) > _COMPILED_MAX:
+                _COMPILED.pop(next(iter(_COMPILED)))
+    compiled_at = time.perf_counter()
+    stage("sampling")
+    background = nutpie.sample(
+        compiled,
+        draws=sampler.draws,
+        tune=sampler.tune,
+        chains=sampler.chains,
+        cores=cores,
+        seed=sampler.seed,
+        progress_bar=progress,
+        save_warmup=False,
+        target_accept=sampler.target_accept,
+        adaptation=sampler.adaptation,
+        blocking=False,
+    )
+    idata = _wait(background)
+    return idata, compiled_at - start, time.perf_counter() - compiled_at
+
+
+def _wait(background):
+    """The trace of nutpie's background sampler; a stop (Ctrl-C, SIGTERM) cancels the chains.
+
+    nutpie's blocking call turns Ctrl-C into an early return with the draws so far; here the
+    interrupt propagates instead, so no partial posterior is ever taken for a fit.
+    """
+    try:
+        return background.wait()
+    except BaseException:
+        background.cancel()
+        raise
 
 
 def _compile_nutpie(model: pm.Model, compile_backend: str):

@@ -10,7 +10,8 @@ A model folder holds:
 * ``lift_tests.csv``: the lift tests the model was calibrated with, when there were any.
 
 Saving writes everything into a temporary sibling folder and swaps it in with renames, so an
-error or an interrupt leaves any earlier model in place.
+error or an interrupt (Ctrl-C, SIGTERM; held back during the renames) leaves any earlier model
+in place.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import yaml
 from mmm import __version__
 from mmm.errors import MmmError
 from mmm.experiments.records import read_records, write_records
+from mmm.interrupts import deferred_interrupts
 from mmm.model.build import Scales
 from mmm.model.config import Config, parse_config
 from mmm.model.data import dataset_from_frame
@@ -147,19 +149,32 @@ class _staging:
         return self.path
 
     def __exit__(self, exc_type: type | None, exc: object, tb: object) -> bool:
-        if exc_type is not None:
+        old = self.target.with_name(f".{self.target.name}.old-{os.getpid()}")
+        try:
+            if exc_type is None:
+                # A stop signal during the two renames is held back; if one came, the earlier
+                # model goes back in place before the interrupt is delivered.
+                with deferred_interrupts() as pending:
+                    had_old = self._swap(old)
+                    if pending:
+                        os.replace(self.target, self.path)
+                        if had_old:
+                            os.replace(old, self.target)
+        finally:
             shutil.rmtree(self.path, ignore_errors=True)
-            return False
-        old = None
-        if self.target.exists():
-            old = self.target.with_name(f".{self.target.name}.old-{os.getpid()}")
+            if self.target.exists():  # else ``old`` is the only copy of the earlier model
+                shutil.rmtree(old, ignore_errors=True)
+        return False
+
+    def _swap(self, old: Path) -> bool:
+        """Move the target (if any) to ``old`` and the staging folder to the target."""
+        had_old = self.target.exists()
+        if had_old:
             os.replace(self.target, old)
         try:
             os.replace(self.path, self.target)
         except BaseException:
-            if old is not None:
+            if had_old:
                 os.replace(old, self.target)
             raise
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        return False
+        return had_old

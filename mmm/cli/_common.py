@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from mmm.errors import MmmError
 
@@ -24,7 +25,9 @@ def user_errors[**P, R](func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except MmmError as exc:
-            err_console.print(f"[bold red]error:[/] {exc.format()}", highlight=False)
+            # escaped: a path or quoted text with [brackets] is not markup; soft_wrap: one line
+            message = f"[bold red]error:[/] {escape(exc.format())}"
+            err_console.print(message, highlight=False, soft_wrap=True)
             raise typer.Exit(USER_ERROR_EXIT_CODE) from None
 
     return wrapper

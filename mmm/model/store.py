@@ -11,7 +11,9 @@ A model folder holds:
 
 Saving writes everything into a temporary sibling folder and swaps it in with renames, so an
 error or an interrupt (Ctrl-C, SIGTERM; held back during the renames) leaves any earlier model
-in place.
+in place. Loading reports a damaged folder (a missing, truncated or unparsable file, missing
+keys, a newer format) as one :class:`~mmm.errors.MmmError` naming the file, with the advice to
+refit.
 """
 
 from __future__ import annotations
@@ -29,17 +31,24 @@ import yaml
 
 from mmm import __version__
 from mmm.errors import MmmError
-from mmm.experiments.records import read_records, write_records
+from mmm.experiments.records import LiftRecord, read_records, write_records
 from mmm.interrupts import deferred_interrupts
 from mmm.model.build import Scales
 from mmm.model.config import Config, parse_config
-from mmm.model.data import dataset_from_frame
+from mmm.model.data import Dataset, dataset_from_frame
 from mmm.model.fit import Diagnostics, FittedModel
 
 FORMAT_VERSION = 1
 FILES = ("posterior.nc", "config.yaml", "data.csv", "summary.json", "meta.json")
 #: Present when the model was calibrated with lift tests.
 LIFT_TESTS = "lift_tests.csv"
+#: Keys every ``meta.json`` and ``summary.json`` of this format holds.
+META_KEYS = ("format_version", "scales", "diagnostics")
+SUMMARY_KEYS = (
+    "model", "period", "interval", "draws", "diagnostics", "warnings", "fit", "channels",
+)  # fmt: skip
+#: The advice that ends every message about a damaged model folder.
+REFIT = "refit the model with `mmm fit CONFIG`"
 
 
 def save_model(fitted: FittedModel, directory: str | Path, summary: dict | None = None) -> Path:
@@ -91,11 +100,66 @@ def save_model(fitted: FittedModel, directory: str | Path, summary: dict | None 
 def load_model(directory: str | Path) -> FittedModel:
     """Load a model folder written by :func:`save_model`.
 
+    Parameters
+    ----------
+    directory : str or Path
+        The model folder, e.g. ``models/example``.
+
+    Returns
+    -------
+    FittedModel
+
     Raises
     ------
     MmmError
-        If the folder is missing, incomplete or written by an incompatible format version.
+        Naming the file and what is wrong with it when the folder is missing or incomplete, a
+        file is truncated, unreadable or lacks required keys, or the folder was written by a
+        newer mmm; the message ends with the advice to refit (or to upgrade mmm).
     """
+    directory = _model_folder(directory)
+    meta_path = directory / "meta.json"
+    meta = _read_meta(meta_path)
+    read_summary(directory)  # every command that loads a model reports a damaged summary
+    config = _read_config(directory / "config.yaml")
+    dataset = _read_data(directory / "data.csv", config)
+    idata = _read_posterior(directory / "posterior.nc")
+    try:
+        scales = Scales.from_dict(meta["scales"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _damaged(meta_path, f"'scales' is malformed ({_first_line(exc)})") from None
+    try:
+        diagnostics = Diagnostics(**meta["diagnostics"])
+    except TypeError as exc:
+        raise _damaged(meta_path, f"'diagnostics' is malformed ({_first_line(exc)})") from None
+    lift_path = directory / LIFT_TESTS
+    lift_records = _read_lift_tests(lift_path) if lift_path.is_file() else []
+    return FittedModel(config, dataset, idata, scales, diagnostics, lift_records)
+
+
+def read_summary(directory: str | Path) -> dict:
+    """The ``summary.json`` of a model folder, checked for the keys the summary always has.
+
+    Parameters
+    ----------
+    directory : str or Path
+        A model folder written by :func:`save_model`.
+
+    Returns
+    -------
+    dict
+        The content of ``summary.json`` (see :func:`mmm.analysis.summary.summary_dict`).
+
+    Raises
+    ------
+    MmmError
+        If the folder is missing or incomplete, or ``summary.json`` is not valid JSON or lacks a
+        required key.
+    """
+    return _read_json(_model_folder(directory) / "summary.json", SUMMARY_KEYS)
+
+
+def _model_folder(directory: str | Path) -> Path:
+    """``directory`` as a Path, once it is known to hold every file of a model folder."""
     directory = Path(directory)
     if not directory.is_dir():
         raise MmmError(
@@ -103,32 +167,115 @@ def load_model(directory: str | Path) -> FittedModel:
         )
     missing = [f for f in FILES if not (directory / f).is_file()]
     if missing:
-        raise MmmError(
-            f"not a complete model folder; missing {', '.join(missing)}", source=str(directory)
-        )
-    meta = json.loads((directory / "meta.json").read_text())
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise MmmError(
-            f"model format version {meta.get('format_version')} is not supported by this mmm "
-            f"(expects {FORMAT_VERSION}); refit the model",
-            source=str(directory / "meta.json"),
-        )
-    config = _load_config(directory / "config.yaml")
-    frame = pd.read_csv(directory / "data.csv")
-    dataset = dataset_from_frame(frame, config, source=str(directory / "data.csv"))
-    with xr.open_datatree(directory / "posterior.nc", engine="h5netcdf") as tree:
-        idata = tree.load()
-    diagnostics = Diagnostics(**meta["diagnostics"])
-    lift_path = directory / LIFT_TESTS
-    lift_records = read_records(lift_path) if lift_path.is_file() else []
-    return FittedModel(
-        config, dataset, idata, Scales.from_dict(meta["scales"]), diagnostics, lift_records
-    )
+        files = f"{missing[0]} is" if len(missing) == 1 else f"{', '.join(missing)} are"
+        raise _damaged(directory, f"not a complete model folder: {files} missing")
+    return directory
 
 
-def _load_config(path: Path) -> Config:
-    raw = yaml.safe_load(path.read_text())
-    return parse_config(raw, source=str(path))
+def _read_meta(path: Path) -> dict:
+    """``meta.json``, with its format version checked before anything else in it is trusted."""
+    meta = _read_json(path, ())
+    version = meta.get("format_version")
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        raise MmmError(
+            f"written by a newer mmm (format {version}, this mmm reads {FORMAT_VERSION}); "
+            f"upgrade mmm or refit (`mmm fit CONFIG`)",
+            source=str(path),
+        )
+    _require_keys(path, meta, META_KEYS)
+    if version != FORMAT_VERSION:
+        raise _damaged(
+            path, f"format version {version!r} is not one this mmm reads ({FORMAT_VERSION})"
+        )
+    return meta
+
+
+def _read_json(path: Path, required: tuple[str, ...]) -> dict:
+    """A JSON object from ``path`` holding the ``required`` keys."""
+    try:
+        data = json.loads(path.read_bytes())
+    except json.JSONDecodeError as exc:
+        raise _damaged(
+            path, f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+        ) from None
+    except UnicodeDecodeError:
+        raise _damaged(path, "not valid JSON (not UTF-8 text)") from None
+    except OSError as exc:
+        raise _damaged(path, f"cannot be read ({_first_line(exc)})") from None
+    if not isinstance(data, dict):
+        raise _damaged(path, f"not valid: expected a JSON object, found {type(data).__name__}")
+    _require_keys(path, data, required)
+    return data
+
+
+def _require_keys(path: Path, data: dict, required: tuple[str, ...]) -> None:
+    missing = [key for key in required if key not in data]
+    if missing:
+        raise _damaged(path, f"lacks required keys: {', '.join(missing)}")
+
+
+def _read_config(path: Path) -> Config:
+    try:
+        raw = yaml.safe_load(path.read_bytes())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or _first_line(exc)
+        raise _damaged(path, f"does not parse as YAML ({problem}{where})") from None
+    except OSError as exc:
+        raise _damaged(path, f"cannot be read ({_first_line(exc)})") from None
+    if not isinstance(raw, dict):
+        raise _damaged(path, "not a configuration: expected a mapping of settings")
+    try:
+        return parse_config(raw, source=str(path))
+    except MmmError as exc:
+        raise _refit(exc) from None
+
+
+def _read_data(path: Path, config: Config) -> Dataset:
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, ValueError) as exc:  # pandas' parser and empty-file errors are ValueErrors
+        raise _damaged(path, f"cannot be read as CSV ({_first_line(exc)})") from None
+    try:
+        return dataset_from_frame(frame, config, source=str(path))
+    except MmmError as exc:
+        raise _refit(exc) from None
+
+
+def _read_posterior(path: Path) -> xr.DataTree:
+    try:
+        with xr.open_datatree(path, engine="h5netcdf") as tree:
+            idata = tree.load()
+    except Exception as exc:  # h5py, h5netcdf and xarray each have their own error types
+        raise _damaged(path, f"truncated or unreadable NetCDF file ({_first_line(exc)})") from None
+    if "posterior" not in idata.children:
+        raise _damaged(path, "holds no posterior group")
+    return idata
+
+
+def _read_lift_tests(path: Path) -> list[LiftRecord]:
+    try:
+        return read_records(path)
+    except MmmError as exc:
+        raise _refit(exc) from None
+    except (OSError, ValueError) as exc:
+        raise _damaged(path, f"cannot be read as CSV ({_first_line(exc)})") from None
+
+
+def _damaged(path: Path, problem: str) -> MmmError:
+    """The error for a damaged model file: what is wrong, then the advice to refit."""
+    return MmmError(f"{problem}; {REFIT}", source=str(path))
+
+
+def _refit(exc: MmmError) -> MmmError:
+    """``exc`` (a check of the saved config or data failed) with the advice to refit."""
+    return MmmError(f"{exc.message}; {REFIT}", source=exc.source, key=exc.key, row=exc.row)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
 
 
 def _write_json(path: Path, data: dict) -> None:

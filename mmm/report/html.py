@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import io
-import json
 import os
 import sys
 import time
@@ -317,7 +316,7 @@ def write_report(
     pdf : bool
         Also print the page to ``output`` with the ``.pdf`` suffix, via headless Chromium.
     """
-    from mmm.model.store import load_model
+    from mmm.model.store import load_model, read_summary
 
     start = time.perf_counter()
     browser = None
@@ -329,7 +328,7 @@ def write_report(
             print_to_pdf(output, Path(output).with_suffix(".pdf"))
     model_dir = Path(model_dir)
     fitted = load_model(model_dir)
-    summary = json.loads((model_dir / "summary.json").read_text())
+    summary = read_summary(model_dir)
     scenario_result = None
     if scenarios is not None:
         from mmm.planning.scenarios import run_scenarios

@@ -14,8 +14,11 @@ import duckdb
 import pandas as pd
 
 from mmm.attribution.paths import EVENT_COLUMNS, SEP, PathData
-from mmm.attribution.tables import read_table, table_columns
+from mmm.attribution.tables import read_table, reader_message, table_columns
 from mmm.errors import DataError, MmmError
+
+#: The longest lookback window accepted, in days (a hundred years).
+MAX_LOOKBACK_DAYS = 36_525
 
 
 def _journeys_sql(relation: str, lookback_days: float, collapse_repeats: bool) -> str:
@@ -68,18 +71,34 @@ def _check_events(con: duckdb.DuckDBPyConnection, relation: str, source: str) ->
                 source=source,
                 key=column,
             )
+    number = "TRY_CAST(value AS DOUBLE)"
     checks = [
         ("user_id", "user_id IS NULL", "missing user id"),
-        ("timestamp", 'TRY_CAST("timestamp" AS TIMESTAMP) IS NULL', "not a valid timestamp"),
+        (
+            "timestamp",
+            'NOT coalesce(isfinite(TRY_CAST("timestamp" AS TIMESTAMP)), false)',
+            "not a valid timestamp",
+        ),
         ("conversion", "TRY_CAST(conversion AS BOOLEAN) IS NULL", "expected true/false"),
-        ("value", "TRY_CAST(value AS DOUBLE) < 0", "negative value"),
+        (
+            "value",
+            f"value IS NOT NULL AND NOT coalesce(isfinite({number}) AND {number} >= 0, false)",
+            "expected a non-negative number",
+        ),
         ("channel", "contains(CAST(channel AS VARCHAR), '>')", "channel name contains '>'"),
     ]
     for column, condition, message in checks:
-        hit = con.execute(
-            f"SELECT rn FROM (SELECT *, row_number() OVER () AS rn FROM {relation}) "
-            f"WHERE {condition} ORDER BY rn LIMIT 1"
-        ).fetchall()
+        if column not in cols:
+            continue
+        try:
+            hit = con.execute(
+                f"SELECT rn FROM (SELECT *, row_number() OVER () AS rn FROM {relation}) "
+                f"WHERE {condition} ORDER BY rn LIMIT 1"
+            ).fetchall()
+        except duckdb.Error as exc:  # a column type DuckDB cannot cast at all
+            raise DataError(
+                f"{message}: {reader_message(exc)}", source=source, key=column
+            ) from None
         if hit:
             hit = hit[0]
             raise DataError(message, source=source, key=column, row=int(hit[0]) + 1)
@@ -115,8 +134,11 @@ def paths_from_events(
     PathData
         With ``touches_sql`` set so that time decay can use the real touch times.
     """
-    if lookback_days <= 0:
-        raise MmmError(f"lookback_days must be positive, got {lookback_days}", key="lookback")
+    if not 0 < lookback_days <= MAX_LOOKBACK_DAYS:  # also refuses NaN
+        raise MmmError(
+            f"lookback_days must be positive and at most {MAX_LOOKBACK_DAYS}, got {lookback_days}",
+            key="lookback",
+        )
     con = duckdb.connect()
     if isinstance(source, pd.DataFrame):
         con.register("events_in", source)
@@ -126,6 +148,20 @@ def paths_from_events(
     _check_events(con, relation, name)
     if "value" not in table_columns(con, relation, name):
         relation = f"(SELECT *, 0.0 AS value FROM {relation})"
+    try:
+        return _aggregate(con, relation, name, lookback_days, collapse_repeats)
+    except duckdb.Error as exc:  # the checks above should leave nothing DuckDB cannot read
+        raise MmmError(f"cannot read the event log: {reader_message(exc)}", source=name) from None
+
+
+def _aggregate(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    name: str,
+    lookback_days: float,
+    collapse_repeats: bool,
+) -> PathData:
+    """Aggregate the checked event log to distinct paths (see :func:`paths_from_events`)."""
     ctes = _journeys_sql(relation, lookback_days, collapse_repeats)
     table = (
         con.sql(

@@ -28,8 +28,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mmm.attribution.tables import read_table
-from mmm.errors import DataError
+from mmm.attribution.tables import read_table, reader_message
+from mmm.errors import DataError, MmmError
 
 SEP = " > "
 EVENT_COLUMNS = ("user_id", "timestamp", "channel", "conversion", "value")
@@ -131,12 +131,18 @@ def read_paths(source: str | Path | pd.DataFrame) -> PathData:
     else:
         name = str(source)
         con = duckdb.connect()
-        frame = con.sql(f"SELECT * FROM {read_table(source)}").to_arrow_table().to_pandas()
+        try:
+            frame = con.sql(f"SELECT * FROM {read_table(source)}").to_arrow_table().to_pandas()
+        except duckdb.Error as exc:
+            raise MmmError(f"cannot read the file: {reader_message(exc)}", source=name) from None
     return validate_paths(frame, name)
 
 
 def validate_paths(frame: pd.DataFrame, source: str = "<paths>") -> PathData:
     """Check an aggregated path table and return it as :class:`PathData`."""
+    for column in PATH_COLUMNS:
+        if (frame.columns == column).sum() > 1:
+            raise DataError(f"more than one column named '{column}'", source=source, key=column)
     for column in ("path", "conversions"):
         if column not in frame.columns:
             raise DataError(
@@ -154,15 +160,15 @@ def validate_paths(frame: pd.DataFrame, source: str = "<paths>") -> PathData:
         if column not in frame.columns:
             numbers[column] = np.zeros(len(frame))
             continue
-        values = pd.to_numeric(frame[column], errors="coerce")
-        bad = values.isna() | (values < 0)
+        values = _as_numbers(frame[column])
+        bad = pd.Series(~(np.isfinite(values) & (values >= 0)))
         if bad.any():
             row = _first(bad)
             raw = frame[column].iloc[row - 2]
             raise DataError(
                 f"expected a non-negative number, got {raw!r}", source=source, key=column, row=row
             )
-        numbers[column] = values.to_numpy(dtype="float64")
+        numbers[column] = values
     offsets, tokens = _split(pa.array(path.astype(str), type=pa.string()))
     empty = pc.equal(tokens, "")
     if pc.any(empty).as_py():
@@ -190,6 +196,15 @@ def validate_paths(frame: pd.DataFrame, source: str = "<paths>") -> PathData:
     if out.empty:
         raise DataError("no journeys: every path has zero conversions and nulls", source=source)
     return PathData(table=out, source=source)
+
+
+def _as_numbers(column: pd.Series) -> np.ndarray:
+    """The column as floats; NaN where a value is not a number."""
+    try:
+        values = pd.to_numeric(column, errors="coerce")
+    except (TypeError, ValueError):  # e.g. a list in a cell of an in-memory table
+        values = pd.to_numeric(column.map(lambda v: v if np.isscalar(v) else None), errors="coerce")
+    return values.to_numpy(dtype="float64", na_value=np.nan)
 
 
 def _split(paths: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:

@@ -59,10 +59,28 @@ def table_columns(con: duckdb.DuckDBPyConnection, relation: str, source: str) ->
     MmmError
         When DuckDB cannot read the relation.
     """
+    return list(column_types(con, relation, source))
+
+
+def column_types(con: duckdb.DuckDBPyConnection, relation: str, source: str) -> dict[str, str]:
+    """Return the columns of a DuckDB relation with their SQL types (``{"value": "DOUBLE"}``).
+
+    Raises
+    ------
+    MmmError
+        When DuckDB cannot read the relation.
+    """
     try:
-        return [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
+        described = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
     except duckdb.Error as exc:
-        raise MmmError(f"cannot read the file: {exc}", source=source) from None
+        raise MmmError(f"cannot read the file: {reader_message(exc)}", source=source) from None
+    return {row[0]: row[1] for row in described}
+
+
+def reader_message(exc: duckdb.Error) -> str:
+    """DuckDB's error in one line: its first two lines (what and where), without the hints."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return "; ".join(lines[:2])
 
 
 def is_event_log(source: str | Path) -> bool:

@@ -19,6 +19,7 @@ The model adds ``delta_y ~ Normal(response(x + delta_x) - response(x), sigma)`` 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -50,6 +51,8 @@ class LiftRecord:
         for name in ("x", "delta_x", "delta_y", "sigma"):
             if not math.isfinite(getattr(self, name)):
                 raise MmmError(f"{name} must be a finite number", key=name)
+        if not math.isfinite(self.x + self.delta_x):
+            raise MmmError("x + delta_x is too large to be a spend level", key="delta_x")
         if self.x < 0 or self.x + self.delta_x < 0:
             raise MmmError(
                 f"spend cannot be negative (x={self.x}, x + delta_x={self.x + self.delta_x})",
@@ -97,6 +100,19 @@ def write_records(records: list[LiftRecord], path: str | Path, append: bool = Fa
     return path
 
 
+def _read_csv(path: Path) -> pd.DataFrame:
+    """The file's cells as text; a file pandas cannot parse is a DataError (with its line)."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise DataError("the file is empty (expected a header row)", source=str(path)) from None
+    except (ValueError, OSError) as exc:  # ParserError and UnicodeDecodeError are ValueErrors
+        line = re.search(r"line (\d+)", str(exc))
+        row = int(line.group(1)) if line else None
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"cannot read the file: {message}", source=str(path), row=row) from None
+
+
 def read_records(path: str | Path) -> list[LiftRecord]:
     """Read and validate a lift-record CSV.
 
@@ -109,7 +125,7 @@ def read_records(path: str | Path) -> list[LiftRecord]:
     path = Path(path)
     if not path.exists():
         raise DataError("lift-record file not found", source=str(path))
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = _read_csv(path)
     missing = [c for c in COLUMNS if c not in frame.columns]
     if missing:
         raise DataError(

@@ -283,6 +283,7 @@ WHOLE_FILE = (
     "not valid UTF-8",
     "expected a mapping",
     "no rows",
+    "file is empty",
     "rows but the model has",
     "no journeys",
     "expected a .csv or .parquet",

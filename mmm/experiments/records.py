@@ -18,8 +18,8 @@ The model adds ``delta_y ~ Normal(response(x + delta_x) - response(x), sigma)`` 
 
 from __future__ import annotations
 
+import csv
 import math
-import re
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -100,17 +100,39 @@ def write_records(records: list[LiftRecord], path: str | Path, append: bool = Fa
     return path
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    """The file's cells as text; a file pandas cannot parse is a DataError (with its line)."""
+def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The header and each non-blank row as ``(line number, {column: text})``.
+
+    Strict where pandas guesses: a row with more or fewer cells than the header is an error
+    (pandas would take a longer first row's first cell as an index and shift every column).
+    """
+    source = str(path)
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
-    except pd.errors.EmptyDataError:
-        raise DataError("the file is empty (expected a header row)", source=str(path)) from None
-    except (ValueError, OSError) as exc:  # ParserError and UnicodeDecodeError are ValueErrors
-        line = re.search(r"line (\d+)", str(exc))
-        row = int(line.group(1)) if line else None
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DataError(f"cannot read the file: {message}", source=str(path), row=row) from None
+        with path.open(newline="", encoding="utf-8-sig") as file:
+            reader = csv.reader(file)
+            lines = [(reader.line_num, row) for row in reader if row]
+    except UnicodeDecodeError as exc:
+        msg = f"cannot read the file: not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV"
+        raise DataError(msg, source=source) from None
+    except (csv.Error, OSError) as exc:
+        raise DataError(f"cannot read the file: {exc}", source=source) from None
+    if not lines:
+        raise DataError("the file is empty (expected a header row)", source=source)
+    header = [name.strip() for name in lines[0][1]]
+    for name in COLUMNS:
+        if header.count(name) > 1:
+            raise DataError(f"more than one column named '{name}'", source=source, key=name)
+    rows = []
+    for line, cells in lines[1:]:
+        if len(cells) != len(header):
+            raise DataError(
+                f"cannot read the file: the row has {len(cells)} cells, the header has "
+                f"{len(header)}",
+                source=source,
+                row=line,
+            )
+        rows.append((line, dict(zip(header, cells, strict=True))))
+    return header, rows
 
 
 def read_records(path: str | Path) -> list[LiftRecord]:
@@ -125,8 +147,8 @@ def read_records(path: str | Path) -> list[LiftRecord]:
     path = Path(path)
     if not path.exists():
         raise DataError("lift-record file not found", source=str(path))
-    frame = _read_csv(path)
-    missing = [c for c in COLUMNS if c not in frame.columns]
+    header, rows = _read_rows(path)
+    missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise DataError(
             f"missing column(s) {', '.join(missing)}; a lift-record file has the columns "
@@ -135,8 +157,7 @@ def read_records(path: str | Path) -> list[LiftRecord]:
             key=missing[0],
         )
     records = []
-    for i, row in enumerate(frame.itertuples(index=False), start=2):
-        values = row._asdict()
+    for i, values in rows:
         parsed: dict[str, object] = {"channel": values["channel"].strip()}
         for name in ("start", "end"):
             try:

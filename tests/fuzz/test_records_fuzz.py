@@ -82,3 +82,14 @@ def test_spend_after_the_change_must_stay_finite(row, big):
     result = read(write_rows(rows).encode())
     assert isinstance(result, DataError), "x + delta_x overflowing was accepted"
     assert (result.key, result.row) == ("delta_x", row + 2), str(result)
+
+
+@given(row=st.integers(0, len(RECORDS) - 2), extra=st.sampled_from([["1"], [""], []]))
+def test_a_row_with_a_cell_too_many_or_too_few_is_named(row, extra):
+    """pandas would read a longer first row with its first cell as the index, shifted."""
+    rows = [list(r) for r in RECORDS]
+    rows[row + 1] = rows[row + 1] + extra if extra else rows[row + 1][:-1]
+    result = read(write_rows(rows).encode())
+    assert isinstance(result, DataError), "a ragged row was accepted"
+    assert (result.key, result.row) == (None, row + 2), str(result)
+    assert "the row has" in result.message

@@ -28,12 +28,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from mmm.attribution.tables import read_table, reader_message
+from mmm.attribution.tables import column_types, read_table, reader_message
 from mmm.errors import DataError, MmmError
 
 SEP = " > "
 EVENT_COLUMNS = ("user_id", "timestamp", "channel", "conversion", "value")
 PATH_COLUMNS = ("path", "conversions", "value", "nulls")
+#: DuckDB types a path table's columns are read as they are; any other type is read as text.
+NUMERIC_TYPES = frozenset(
+    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+     "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "BOOLEAN"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -131,11 +136,27 @@ def read_paths(source: str | Path | pd.DataFrame) -> PathData:
     else:
         name = str(source)
         con = duckdb.connect()
+        relation = read_table(source)
+        columns = ", ".join(
+            _as_read(column, kind) for column, kind in column_types(con, relation, name).items()
+        )
         try:
-            frame = con.sql(f"SELECT * FROM {read_table(source)}").to_arrow_table().to_pandas()
+            frame = con.sql(f"SELECT {columns} FROM {relation}").to_arrow_table().to_pandas()
         except duckdb.Error as exc:
             raise MmmError(f"cannot read the file: {reader_message(exc)}", source=name) from None
     return validate_paths(frame, name)
+
+
+def _as_read(column: str, kind: str) -> str:
+    """A column as numbers when DuckDB read numbers, otherwise as text.
+
+    DuckDB guesses types: a path column of ``inf`` cells becomes an infinite DATE, which
+    pandas cannot hold; as text, the checks below report it.
+    """
+    quoted = '"' + column.replace('"', '""') + '"'
+    if kind in NUMERIC_TYPES or kind.startswith("DECIMAL"):
+        return quoted
+    return f"CAST({quoted} AS VARCHAR) AS {quoted}"
 
 
 def validate_paths(frame: pd.DataFrame, source: str = "<paths>") -> PathData:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mmm.attribution import PathData, paths_from_events, read_input, read_paths
@@ -44,6 +44,10 @@ EVENTS = [
 ]
 
 
+#: Each example opens DuckDB (tens of milliseconds), so these tests try fewer inputs.
+duckdb_examples = settings(max_examples=50)
+
+
 def check_paths(data: PathData) -> None:
     """What attribution relies on: finite non-negative counts and splittable paths."""
     table = data.table
@@ -72,26 +76,31 @@ def test_unmutated_tables_read():
     assert read(write_rows(EVENTS).encode()).touches_sql is not None
 
 
+@duckdb_examples
 @given(rows=mutated_rows(PATHS), reader=st.sampled_from([read_input, read_paths]))
 def test_mutated_path_table(rows, reader):
     read(write_rows(rows).encode(), reader)
 
 
+@duckdb_examples
 @given(data=mutated_bytes(write_rows(PATHS)), reader=st.sampled_from([read_input, read_paths]))
 def test_broken_path_table_bytes(data, reader):
     read(data, reader)
 
 
+@duckdb_examples
 @given(rows=mutated_rows(EVENTS), reader=st.sampled_from([read_input, paths_from_events]))
 def test_mutated_event_log(rows, reader):
     read(write_rows(rows).encode(), reader)
 
 
+@duckdb_examples
 @given(data=mutated_bytes(write_rows(EVENTS)))
 def test_broken_event_log_bytes(data):
     read(data, paths_from_events)
 
 
+@duckdb_examples
 @given(
     row=st.integers(0, len(PATHS) - 2),
     column=st.sampled_from(["conversions", "value", "nulls"]),
@@ -105,6 +114,7 @@ def test_one_bad_count_names_its_column_and_row(row, column, cell):
     assert (result.key, result.row) == (column, row + 2), str(result)
 
 
+@duckdb_examples
 @given(
     row=st.integers(0, len(EVENTS) - 2),
     column=st.sampled_from(["user_id", "timestamp", "conversion", "value", "channel"]),
@@ -129,6 +139,7 @@ def test_one_bad_event_cell_names_its_column_and_row(row, column, cell):
         assert (result.key, result.row) == (column, row + 2), str(result)
 
 
+@duckdb_examples
 @given(
     row=st.integers(0, len(PATHS) - 2),
     column=st.sampled_from(PATHS[0]),
@@ -144,6 +155,7 @@ def test_in_memory_path_table_with_odd_python_values(row, column, value):
         check_paths(result)
 
 
+@duckdb_examples
 @given(
     row=st.integers(0, len(EVENTS) - 2),
     column=st.sampled_from(EVENTS[0]),

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mmm.attribution import PathData, paths_from_events, read_input, read_paths
-from mmm.errors import DataError
+from mmm.errors import DataError, MmmError
 
 from .mutations import (
     any_value,
@@ -173,3 +174,11 @@ def test_in_memory_event_log_with_odd_python_values(row, column, value):
     result = user_error_or_result(lambda: paths_from_events(frame), "<events>")
     if isinstance(result, PathData):
         check_paths(result)
+
+
+@pytest.mark.parametrize("lookback", [math.nan, math.inf, -1.0, 0.0, 1e12])
+def test_lookback_must_be_a_positive_finite_number_of_days(lookback):
+    frame = pd.DataFrame(EVENTS[1:], columns=EVENTS[0])
+    with pytest.raises(MmmError, match="lookback_days must be positive") as info:
+        paths_from_events(frame, lookback_days=lookback)
+    assert info.value.key == "lookback"

@@ -293,6 +293,10 @@ class _staging:
         self.path = Path(
             tempfile.mkdtemp(prefix=f".{self.target.name}.tmp-", dir=self.target.parent)
         )
+        # mkdtemp makes the folder private (0700); a model folder gets the usual permissions.
+        umask = os.umask(0)
+        os.umask(umask)
+        self.path.chmod(0o777 & ~umask)
         return self.path
 
     def __exit__(self, exc_type: type | None, exc: object, tb: object) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -158,3 +159,12 @@ def test_read_summary_refuses_a_summary_without_channels(saved_model, tmp_path):
 def test_read_summary_of_a_missing_folder_says_how_to_make_one(tmp_path):
     with pytest.raises(MmmError, match="model folder not found"):
         read_summary(tmp_path / "nothing")
+
+
+def test_a_saved_model_folder_gets_the_usual_permissions(saved_model, tmp_path):
+    from mmm.model.store import save_model
+
+    target = save_model(mmm.load(saved_model.folder), tmp_path / "models" / "copy")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o777 & ~umask

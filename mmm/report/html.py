@@ -7,30 +7,20 @@ there are no scripts, web fonts or links to other files.
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import io
-import os
-import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
-from mmm import __version__
 from mmm.analysis.intervals import STATS, interval
-from mmm.errors import MmmError
 from mmm.model.fit import FittedModel
 from mmm.report import context, palette, plots
-from mmm.report.fmt import FILTERS
 from mmm.report.narrative import executive_summary, fit_warnings
+from mmm.report.page import environment, page_figure, page_meta, without_lazy_jax, write_page
 from mmm.report.scenarios_view import best_scenario, scenarios_view
 
 TEMPLATE = "report.html.j2"
@@ -59,50 +49,8 @@ class ReportResult:
     seconds: float
 
 
-def environment() -> jinja2.Environment:
-    """The jinja2 environment: package templates, autoescaping, the report's number filters."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("mmm.report", "templates"),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=False,
-        lstrip_blocks=False,
-    )
-    env.filters.update(FILTERS)
-    return env
-
-
-def figure_uri(fig: Figure) -> dict[str, Any]:
-    """Encode a figure as an inline PNG: ``{"uri", "width", "height"}`` (CSS pixels)."""
-    buffer = io.BytesIO()
-    dpi = float(plots.STYLE["savefig.dpi"])
-    fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
-    width, height = (fig.get_size_inches() * dpi).round().astype(int)
-    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return {"uri": f"data:image/png;base64,{encoded}", "width": int(width), "height": int(height)}
-
-
-@contextlib.contextmanager
-def _without_lazy_jax() -> Iterator[None]:
-    """Hide a not-yet-loaded lazy ``jax`` module from matplotlib while plotting.
-
-    ArviZ registers ``jax`` lazily in ``sys.modules``; matplotlib probes
-    ``sys.modules["jax"].Array`` on every plotted value, which imports JAX (seconds) although
-    no JAX array can exist before JAX is loaded. The entry is restored afterwards.
-    """
-    lazy = sys.modules.get("jax")
-    hidden = lazy is not None and type(lazy).__name__ == "_LazyModule"
-    if hidden:
-        del sys.modules["jax"]
-    try:
-        yield
-    finally:
-        if hidden and "jax" not in sys.modules:
-            sys.modules["jax"] = lazy
-
-
 def _fig(fig_id: str, fig: Figure, alt: str, caption: str) -> dict[str, Any]:
-    return {"id": fig_id, "alt": alt, "caption": caption, **figure_uri(fig)}
+    return page_figure(fig_id, fig, alt, caption)
 
 
 def build_figures(
@@ -128,7 +76,7 @@ def build_figures(
     decomp = q.decomposition
     names = [str(c) for c in decomp.component.to_numpy()]
     out: dict[str, dict[str, Any] | None] = {}
-    with matplotlib.rc_context(plots.STYLE), _without_lazy_jax():
+    with matplotlib.rc_context(plots.STYLE), without_lazy_jax():
         out["data"] = _fig(
             "data",
             plots.data_overview(ds.dates, ds.target, ds.spend, channels, colors, target, period),
@@ -277,12 +225,7 @@ def render_report(
         environment()
         .get_template(TEMPLATE)
         .render(
-            meta={
-                "name": cfg.name,
-                "version": __version__,
-                "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                "model_dir": str(model_dir) if model_dir else "",
-            },
+            meta={**page_meta(cfg.name, model_dir), "model_dir": str(model_dir or "")},
             sections=SECTIONS,
             colors=colors,
             summary=facts,
@@ -335,13 +278,7 @@ def write_report(
 
         scenario_result = run_scenarios(fitted, scenarios)
     page = render_report(fitted, summary, scenario_result, model_dir)
-    output = Path(output)
-    if output.is_dir():
-        raise MmmError("is a folder; give the report's file name", source=str(output))
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(f".{output.name}.partial")
-    partial.write_text(page, encoding="utf-8")
-    os.replace(partial, output)
+    output = write_page(page, output)
     pdf_path = None
     if pdf:
         pdf_path = print_to_pdf(output, output.with_suffix(".pdf"), browser)

@@ -19,24 +19,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from mmm.report import palette
 from mmm.report.fmt import number
-
-#: rcParams of every report figure.
-STYLE: dict[str, object] = {
-    "font.size": 9.5,
-    "axes.titlesize": 10.5,
-    "axes.titleweight": "bold",
-    "axes.labelsize": 9.5,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.color": palette.GRID,
-    "grid.linewidth": 0.8,
-    "axes.axisbelow": True,
-    "legend.frameon": False,
-    "legend.fontsize": 8.5,
-    "figure.dpi": 100,
-    "savefig.dpi": 110,
-}
+from mmm.report.page import STYLE as STYLE  # the house style, re-exported
 
 WIDE = (10.0, 3.6)
 _NUMBER = FuncFormatter(lambda v, _pos: number(v))

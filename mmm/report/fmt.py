@@ -54,6 +54,17 @@ def interval(stat: Mapping[str, float], kind: str = "number") -> str:
     return f"{fmt(stat['mean'])} [{fmt(stat['lo'])}, {fmt(stat['hi'])}]"
 
 
+def certainty(probability: float) -> str:
+    """Plain words for how sure a posterior probability lets us be."""
+    if probability >= 0.95:
+        return "very sure"
+    if probability >= 0.8:
+        return "fairly sure"
+    if probability >= 0.6:
+        return "somewhat sure"
+    return "not sure"
+
+
 FILTERS = {
     "num": number,
     "pct": percent,

@@ -12,20 +12,10 @@ import numpy as np
 from mmm.analysis.intervals import Interval
 from mmm.model.fit import FittedModel
 from mmm.report.context import Quantities
+from mmm.report.fmt import certainty as certainty  # shared wording, re-exported
 
 #: Diagnostics rows whose warning already comes from :meth:`Diagnostics.warnings`.
 CONVERGENCE_CHECKS = ("R-hat (max)", "bulk ESS (min)", "divergences")
-
-
-def certainty(probability: float) -> str:
-    """Plain words for how sure a posterior probability lets us be."""
-    if probability >= 0.95:
-        return "very sure"
-    if probability >= 0.8:
-        return "fairly sure"
-    if probability >= 0.6:
-        return "somewhat sure"
-    return "not sure"
 
 
 def fit_warnings(

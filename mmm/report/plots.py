@@ -22,12 +22,28 @@ from mmm.report.fmt import number
 from mmm.report.page import STYLE as STYLE  # the house style, re-exported
 
 WIDE = (10.0, 3.6)
-_NUMBER = FuncFormatter(lambda v, _pos: number(v))
+#: Axis formatter of compact numbers (``45.6k``, ``1.2M``).
+NUMBER = FuncFormatter(lambda v, _pos: number(v))
+_NUMBER = NUMBER
 
 
-def _figure(size: tuple[float, float] = WIDE, nrows: int = 1, ncols: int = 1, **kw) -> tuple:
+def new_figure(size: tuple[float, float] = WIDE, nrows: int = 1, ncols: int = 1, **kw) -> tuple:
+    """A constrained-layout figure (no pyplot) and its 2-D array of axes."""
     fig = Figure(figsize=size, layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False, **kw)
+    return fig, axes
+
+
+_figure = new_figure
+
+
+def panel_grid(n: int, ncols: int = 3, height: float = 2.6, width: float = 10.0) -> tuple:
+    """Small multiples: ``n`` panels in rows of ``ncols``; unused panels are hidden."""
+    ncols = max(1, min(ncols, n))
+    nrows = max(1, -(-n // ncols))
+    fig, axes = new_figure((width, height * nrows + 0.4), nrows, ncols)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
     return fig, axes
 
 
@@ -166,7 +182,8 @@ def contribution_shares(
     return fig
 
 
-def _forest(ax, channels, stats, colors, title, xlabel) -> None:
+def forest(ax, channels, stats, colors, title, xlabel) -> None:
+    """Dots (mean) and lines (interval) per row on ``ax``; ``stats`` is (N, 3) mean/lo/hi."""
     y = np.arange(len(channels))[::-1]
     for yi, name, (mean, lo, hi) in zip(y, channels, stats, strict=True):
         ax.plot([lo, hi], [yi, yi], color=colors[name], lw=2.6, solid_capstyle="round")
@@ -193,9 +210,9 @@ def roi_forest(
     """
     pct = round(100 * prob)
     fig, axes = _figure((10.0, 0.9 + 0.45 * len(channels)), 1, 2, sharey=True)
-    _forest(axes[0, 0], channels, roi, colors, f"ROI (mean, {pct}% interval)",
+    forest(axes[0, 0], channels, roi, colors, f"ROI (mean, {pct}% interval)",
             f"{target_name} per unit of spend")  # fmt: skip
-    _forest(axes[0, 1], channels, mroi, colors, f"Marginal ROI at current spend ({pct}%)",
+    forest(axes[0, 1], channels, mroi, colors, f"Marginal ROI at current spend ({pct}%)",
             f"extra {target_name} per extra unit of spend")  # fmt: skip
     return fig
 

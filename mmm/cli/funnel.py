@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from mmm.cli._common import console, user_errors
 from mmm.leads.groupings import GROUPINGS
@@ -57,100 +56,26 @@ def _records(df: pd.DataFrame) -> list[dict]:
     return df.astype(object).where(df.notna(), None).to_dict(orient="records")
 
 
-def _print_funnel(rep: FunnelReport) -> None:
+def _print_funnel(rep: FunnelReport, wide: bool) -> None:
+    from mmm.cli import funnel_tables as ft
+
     console.print(f"[bold]Funnel by {rep.by}[/] as of {rep.as_of.date()}; rates: {rep.method}")
-    t = Table(title="Leads reaching each stage")
-    for col in rep.stages.columns:
-        t.add_column(col, justify="left" if col == "group" else "right")
-    for row in rep.stages.itertuples(index=False):
-        t.add_row(str(row[0]), *(_num(v) for v in row[1:]))
-    console.print(t)
-    steps = list(dict.fromkeys(rep.conversions["step"]))
-    t = Table(
-        title=f"Stage-to-stage conversion: cohort-correct rate [{rep.prob:.0%} interval] (naive)"
-    )
-    t.add_column("group")
-    for s in steps:
-        t.add_column(s, justify="right")
-    for group, sub in rep.conversions.groupby("group", sort=False):
-        cells = [
-            f"{_pct(r.rate)} [{_pct(r.lo)}, {_pct(r.hi)}] ({_pct(r.naive)})"
-            for r in sub.itertuples()
-        ]
-        t.add_row(str(group), *cells)
-    console.print(t)
-    t = Table(title="Days between stages: median (p25-p75), converted leads")
-    t.add_column("group")
-    for s in steps:
-        t.add_column(s, justify="right")
-    for group, sub in rep.conversions.groupby("group", sort=False):
-        t.add_row(
-            str(group),
-            *(
-                f"{_num(r.median_days)} ({_num(r.p25_days)}-{_num(r.p75_days)})"
-                for r in sub.itertuples()
-            ),
-        )
-    console.print(t)
-    t = Table(title="Sales: win rate, deal size, velocity, revenue per lead")
-    cols = [
-        "group",
-        "opportunities",
-        "won",
-        "win_rate",
-        "avg_deal",
-        "cycle_days",
-        "velocity_per_day",
+    tables = [
+        ft.stages_table(rep.stages),
+        ft.conversion_table(rep.conversions, rep.prob, rep.method, wide),
+        ft.days_table(rep.conversions),
+        ft.sales_table(rep.sales, wide),
+        ft.ranking_table(rep.ranking),
+        ft.cohorts_table(rep.cohorts, rep.prob, wide),
     ]
-    cols += ["won_revenue", "revenue_per_lead", "revenue_per_mql"]
-    for c in cols:
-        t.add_column(c, justify="left" if c == "group" else "right")
-    for r in rep.sales[cols].itertuples(index=False):
-        t.add_row(
-            str(r.group),
-            _num(r.opportunities),
-            _num(r.won),
-            _pct(r.win_rate),
-            _num(r.avg_deal),
-            _num(r.cycle_days, 1),
-            _num(r.velocity_per_day),
-            _num(r.won_revenue),
-            _num(r.revenue_per_lead, 2),
-            _num(r.revenue_per_mql, 2),
-        )
-    console.print(t)
-    t = Table(title="Ranking by MQL volume vs by won revenue")
-    for c in ("group", "mqls", "rank_by_mqls", "won_revenue", "rank_by_revenue", "rank_gap"):
-        t.add_column(c, justify="left" if c == "group" else "right")
-    for r in rep.ranking.itertuples(index=False):
-        gap = f"{r.rank_gap:+d}" if r.rank_gap else "0"
-        t.add_row(
-            str(r.group),
-            _num(r.mqls),
-            str(r.rank_by_mqls),
-            _num(r.won_revenue),
-            str(r.rank_by_revenue),
-            gap,
-        )
-    console.print(t)
-    recent = rep.cohorts.groupby("step", sort=False).tail(3)
-    t = Table(title="Recent cohorts (all leads): naive vs completion-adjusted rate")
-    for c in ("step", "cohort", "entered", "naive", "adjusted", "interval", "maturity"):
-        t.add_column(c, justify="left" if c in ("step", "cohort") else "right")
-    for r in recent.itertuples(index=False):
-        t.add_row(
-            r.step,
-            r.cohort,
-            _num(r.entered),
-            _pct(r.naive),
-            _pct(r.adjusted),
-            f"[{_pct(r.lo)}, {_pct(r.hi)}]",
-            _pct(r.maturity),
-        )
-    console.print(t)
+    for table in tables:
+        console.print(table)
+        console.print()
 
 
-def _print_accounts(acc: AccountReport) -> None:
+def _print_accounts(acc: AccountReport, prob: float, wide: bool) -> None:
+    from mmm.cli import funnel_tables as ft
+
     s = acc.summary
     console.print(
         f"[bold]Accounts[/]: {s['accounts']:,} with contacts, {s['mqas']:,} marketing-qualified "
@@ -158,57 +83,16 @@ def _print_accounts(acc: AccountReport) -> None:
         f"mean engaged {s['mean_engaged_contacts']:.1f}; won revenue from MQAs "
         f"{_num(s['won_revenue_from_mqas'])} of {_num(s['won_revenue'])}"
     )
-    t = Table(title="Account funnel")
-    for c in ("step", "entered", "converted", "rate", "interval", "naive"):
-        t.add_column(c, justify="left" if c == "step" else "right")
-    for r in acc.funnel.itertuples(index=False):
-        t.add_row(
-            r.step,
-            _num(r.entered),
-            _num(r.converted),
-            _pct(r.rate),
-            f"[{_pct(r.lo)}, {_pct(r.hi)}]",
-            _pct(r.naive),
-        )
-    console.print(t)
-    t = Table(title="Top accounts by engaged contacts")
-    for c in ("account_id", "reach", "engaged_contacts", "is_mqa", "furthest_stage", "won_revenue"):
-        t.add_column(c)
-    for r in acc.accounts.head(10).itertuples(index=False):
-        t.add_row(
-            str(r.account_id),
-            str(r.reach),
-            str(r.engaged_contacts),
-            "yes" if r.is_mqa else "no",
-            r.furthest_stage,
-            _num(r.won_revenue),
-        )
-    console.print(t)
+    console.print(ft.account_funnel_table(acc.funnel, prob))
+    console.print()
+    console.print(ft.top_accounts_table(acc.accounts, 25 if wide else 10))
+    console.print()
 
 
-def _print_influence(inf: pd.DataFrame, limit: int = 15) -> None:
-    t = Table(title="Campaign influence on won revenue: first / last / linear touch")
-    for c in (
-        "campaign",
-        "deals",
-        "first_touch",
-        "last_touch",
-        "linear",
-        "first vs linear",
-        "last vs linear",
-    ):
-        t.add_column(c, justify="left" if c == "campaign" else "right")
-    for r in inf.head(limit).itertuples(index=False):
-        t.add_row(
-            str(r.campaign),
-            _num(r.deals),
-            _num(r.first_touch),
-            _num(r.last_touch),
-            _num(r.linear),
-            f"{r.first_vs_linear:+.0%}",
-            f"{r.last_vs_linear:+.0%}",
-        )
-    console.print(t)
+def _print_influence(inf: pd.DataFrame, wide: bool) -> None:
+    from mmm.cli import funnel_tables as ft
+
+    console.print(ft.influence_table(inf, None if wide else 15))
 
 
 @user_errors
@@ -255,6 +139,13 @@ def funnel_command(
     json_output: Annotated[
         bool, typer.Option("--json", help="Print machine-readable JSON.")
     ] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Also write a self-contained HTML report to this file."),
+    ] = None,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="Every column and row in the tables (naive rates, ...).")
+    ] = False,
 ) -> None:
     """Funnel by source channel: stage counts, cohort-correct rates, velocity, revenue ranking."""
     from mmm.leads.accounts import account_view
@@ -293,6 +184,14 @@ def funnel_command(
             leads, by, as_of=rep.as_of, rules=rules, week_start=week_start.upper()
         )
         write_weekly(weekly, weekly_out)
+    if report is not None:
+        from mmm.report.funnel_report import render_funnel_report
+        from mmm.report.page import write_page
+
+        page = render_funnel_report(
+            leads, rep, rules=rules, horizon=horizon, accounts=acc, influence=inf, source=crm_file
+        )
+        report = write_page(page, report)
     if json_output:
         out = rep.to_dict()
         out["implied_stage_dates"] = leads.attrs.get("implied_stage_dates", 0)
@@ -306,17 +205,22 @@ def funnel_command(
         out["influence"] = _records(inf) if inf is not None else None
         if weekly_out:
             out["weekly_csv"] = str(weekly_out)
+        if report is not None:
+            out["report"] = str(report)
         print_json(out)
         return
-    _print_funnel(rep)
+    _print_funnel(rep, wide)
     if leads.attrs.get("implied_stage_dates"):
         console.print(
             f"note: {leads.attrs['implied_stage_dates']} skipped stage dates were set to "
             "the next stage's date"
         )
     if acc is not None:
-        _print_accounts(acc)
+        _print_accounts(acc, rep.prob, wide)
     if inf is not None:
-        _print_influence(inf)
+        _print_influence(inf, wide)
     if weekly_out:
         console.print(f"weekly aggregates written to {weekly_out}")
+    if report is not None:
+        size = report.stat().st_size / 1e6
+        console.print(f"Wrote [bold]{report}[/] ({size:.1f} MB)", soft_wrap=True)

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from mmm.cli import attribute, fit, funnel, ga4, lift, optimize, report, simulate, summary
+from mmm.cli import (
+    attribute,
+    fit,
+    funnel,
+    ga4,
+    lift,
+    optimize,
+    report,
+    serve,
+    simulate,
+    summary,
+)
 
 app = typer.Typer(
     name="mmm",
@@ -22,6 +33,7 @@ app.command("fit")(fit.fit_command)
 app.command("summary")(summary.summary_command)
 app.command("optimize")(optimize.optimize_command)
 app.command("report")(report.report_command)
+app.command("serve")(serve.serve_command)
 
 
 def main() -> None:

@@ -93,10 +93,39 @@ def load_scenarios(path: str | Path) -> ScenarioFile:
     path = Path(path)
     if not path.is_file():
         raise MmmError("scenario file not found", source=str(path))
+    return parse_scenarios(path.read_text(), source=str(path))
+
+
+def parse_scenarios(text: str, source: str | None = None) -> ScenarioFile:
+    """Validate the text of a scenario YAML (what :func:`load_scenarios` reads from a file).
+
+    Parameters
+    ----------
+    text : str
+        The YAML.
+    source : str, optional
+        Where it came from, for messages.
+
+    Raises
+    ------
+    MmmError
+        Naming the source and the key for bad YAML or an invalid entry.
+    """
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise MmmError(f"not valid YAML: {exc}", source=str(path)) from None
+        raise MmmError(f"not valid YAML: {exc}", source=source) from None
+    return validate_scenarios(raw, source)
+
+
+def validate_scenarios(raw: Any, source: str | None = None) -> ScenarioFile:
+    """Validate parsed scenario data (a dict as the YAML holds it).
+
+    Raises
+    ------
+    MmmError
+        Naming the source and the first invalid key.
+    """
     try:
         return ScenarioFile.model_validate(raw)
     except ValidationError as exc:
@@ -105,7 +134,7 @@ def load_scenarios(path: str | Path) -> ScenarioFile:
         message = error["msg"]
         if error["type"] == "extra_forbidden":
             message = "unknown key"
-        raise MmmError(message, source=str(path), key=key) from None
+        raise MmmError(message, source=source, key=key) from None
 
 
 def allocation_spend(
@@ -142,9 +171,11 @@ def compare(
         JSON-ready: ``horizon``, ``pattern``, ``draws``, ``interval``, ``reference``,
         ``channels`` and ``scenarios`` (a list; each with ``spend`` and ``contribution`` per
         channel, totals ``total_spend``, ``kpi``, ``roi``, ``uplift`` versus the reference and
-        ``p_beats_reference``, ``warnings``: the channels the plan puts outside the spend
-        range seen in the data, as in :func:`mmm.planning.plans.plan_summary`, and for
-        optimizer runs ``plan``: the full optimizer summary).
+        ``p_beats_reference``, ``p_beats`` (scenario name -> posterior probability that this
+        plan's KPI beats that one's, paired draw by draw), ``warnings``: the channels the
+        plan puts outside the spend range seen in the data, as in
+        :func:`mmm.planning.plans.plan_summary`, and for optimizer runs ``plan``: the full
+        optimizer summary).
     """
     plans: dict[str, Plan] = {}
     details: dict[str, dict] = {}
@@ -190,6 +221,7 @@ def compare(
             "roi": stat(plan.kpi / total, prob) if total > 0 else stat(np.array([]), prob),
             "uplift": stat(uplift, prob),
             "p_beats_reference": float(np.mean(uplift > 0)),
+            "p_beats": {o: float(np.mean(plan.kpi > plans[o].kpi)) for o in plans},
             "warnings": [dict(w) for w in plan.warnings],
         }
         if scenario.name in details:

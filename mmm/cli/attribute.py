@@ -7,14 +7,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from mmm.attribution import MODEL_NAMES
 from mmm.cli._common import console, user_errors
 from mmm.errors import MmmError
 
 if TYPE_CHECKING:
-    from mmm.attribution import Attribution
+    from mmm.attribution import Attribution, PathData
 
 
 def _options(model: str, **given: Any) -> dict[str, Any]:
@@ -34,45 +33,43 @@ def _options(model: str, **given: Any) -> dict[str, Any]:
     return per_model.get(model, {})
 
 
-def _print(result: Attribution, show_transitions: bool) -> None:
-    settings = ", ".join(f"{k}={v}" for k, v in result.details.items())
-    table = Table(title=f"{result.model}" + (f" ({settings})" if settings else ""))
-    has_se = "conversions_se" in result.table and result.table["conversions_se"].gt(0).any()
-    columns = ["channel", "conversions"] + (["± se"] if has_se else []) + ["value", "share"]
-    if result.removal_effects is not None:
-        columns.append("removal effect")
-    for column in columns:
-        table.add_column(column, justify="left" if column == "channel" else "right")
-    effects = (
-        result.removal_effects.set_index("channel")["removal_effect"]
-        if result.removal_effects is not None
-        else None
-    )
-    for row in result.table.itertuples(index=False):
-        cells = [str(row.channel), f"{row.conversions:,.2f}"]
-        if has_se:
-            cells.append(f"{row.conversions_se:,.2f}")
-        cells += [f"{row.value:,.2f}", f"{row.share:.1%}"]
-        if effects is not None:
-            cells.append(f"{effects[row.channel]:.4f}")
-        table.add_row(*cells)
-    console.print(table)
-    if show_transitions and result.transition_matrix is not None:
-        matrix = Table(title="transition probabilities")
-        for column in ("from", "to", "probability"):
-            matrix.add_column(column)
-        for row in result.transition_matrix.itertuples(index=False):
-            matrix.add_row(str(row[0]), str(row[1]), f"{row[2]:.4f}")
-        console.print(matrix)
-    if result.by_position is not None:
-        positions = Table(title="ordered Shapley: conversions by touch position")
-        for column in ("channel", "position", "conversions", "value"):
-            positions.add_column(column, justify="left" if column == "channel" else "right")
-        for row in result.by_position.itertuples(index=False):
-            positions.add_row(
-                str(row.channel), str(row.position), f"{row.conversions:,.2f}", f"{row.value:,.2f}"
-            )
-        console.print(positions)
+def _print(results: list[Attribution], show_transitions: bool, wide: bool) -> None:
+    from mmm.cli import attribute_tables as at
+
+    tables = []
+    if len(results) > 1:
+        tables.append(at.comparison_table(results))
+    if wide or len(results) == 1:
+        tables += [at.model_table(r) for r in results]
+    elif any(r.removal_effects is not None for r in results):
+        tables += [at.model_table(r) for r in results if r.removal_effects is not None]
+    for result in results:
+        if show_transitions and result.transition_matrix is not None:
+            tables.append(at.transitions_table(result))
+        if result.by_position is not None:
+            tables.append(at.positions_table(result))
+    for table in tables:
+        console.print()
+        console.print(table)
+
+
+def _write_report(
+    data: PathData, done: dict[str, Attribution], given: dict[str, Any], source: Path, output: Path
+) -> Path:
+    """Run every model not run yet (Markov with its transition matrix) and write the report."""
+    from mmm.attribution import attribute
+    from mmm.report.attribution_report import render_attribution_report
+    from mmm.report.page import write_page
+
+    results = []
+    for key in MODEL_NAMES:
+        result = done.get(key)
+        if key == "markov" and (result is None or result.transition_matrix is None):
+            result = attribute(data, key, **_options(key, **{**given, "transitions": True}))
+        elif result is None:
+            result = attribute(data, key, **_options(key, **given))
+        results.append(result)
+    return write_page(render_attribution_report(data, results, source), output)
 
 
 @user_errors
@@ -121,6 +118,16 @@ def attribute_command(
         bool, typer.Option("--collapse-repeats", help="Event log: merge repeated touches.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Also write a self-contained HTML report (every model side by side) here.",
+        ),
+    ] = None,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="Print every model's own table as well.")
+    ] = False,
 ) -> None:
     """Attribute conversions to channels (rule-based, Markov or Shapley)."""
     from mmm.attribution import attribute, model_function, read_input
@@ -145,9 +152,10 @@ def attribute_command(
         samples=samples,
         seed=seed,
     )
-    results = [
-        attribute(data, name, **_options(name.replace("-", "_").lower(), **given)) for name in names
-    ]
+    keys = [name.replace("-", "_").lower() for name in names]
+    results = [attribute(data, key, **_options(key, **given)) for key in keys]
+    if report is not None:
+        report = _write_report(data, dict(zip(keys, results, strict=True)), given, input, report)
     summary = {
         "input": str(input),
         "paths": len(data.table),
@@ -158,6 +166,8 @@ def attribute_command(
     }
     if as_json:
         payload = {**summary, "results": [r.to_dict() for r in results]}
+        if report is not None:
+            payload["report"] = str(report)
         typer.echo(json.dumps(payload, indent=2, default=str))
         return
     console.print(
@@ -169,5 +179,7 @@ def attribute_command(
             f"{data.unattributed_conversions:,.0f} conversions had no touch in their journey "
             "(lookback window) and are not attributed"
         )
-    for result in results:
-        _print(result, transitions)
+    _print(results, transitions, wide)
+    if report is not None:
+        size = report.stat().st_size / 1e6
+        console.print(f"Wrote [bold]{report}[/] ({size:.1f} MB)", soft_wrap=True)

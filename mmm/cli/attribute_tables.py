@@ -69,7 +69,7 @@ def model_table(result: Attribution) -> StackedTable:
     ]
     if result.removal_effects is not None:
         effects = result.removal_effects.set_index("channel")["removal_effect"]
-        columns.append(Column("removal", [share(effects[c]) for c in table["channel"]]))
+        columns.append(Column("removal effect", [share(effects[c]) for c in table["channel"]]))
     return StackedTable(
         title=result.model,
         key=Column("channel", [str(c) for c in table["channel"]], justify="left"),

@@ -15,6 +15,7 @@ const PLOT_CONFIG = { displayModeBar: false, responsive: true };
 
 function fmt(x) {
   if (x === null || x === undefined || !isFinite(x)) return "–";
+  if (x === 0) return "0";
   const a = Math.abs(x);
   for (const [lim, s] of [[1e12, "T"], [1e9, "B"], [1e6, "M"], [1e3, "k"]]) {
     if (a >= lim) return (x / lim).toFixed(a / lim >= 100 ? 0 : a / lim >= 10 ? 1 : 2) + s;
@@ -22,6 +23,8 @@ function fmt(x) {
   return a >= 100 ? x.toFixed(0) : x.toFixed(a >= 1 ? 2 : 3);
 }
 const fmtStat = (s) => (s && s.mean !== null ? `${fmt(s.mean)} (${fmt(s.lo)}–${fmt(s.hi)})` : "–");
+// mean on one line, the interval below it (tables)
+const cellStat = (s) => (s && s.mean !== null ? `${fmt(s.mean)}<small>${fmt(s.lo)}–${fmt(s.hi)}</small>` : "–");
 const round2 = (x) => Math.round(x * 100) / 100;
 
 function settings() {
@@ -186,13 +189,13 @@ function renderOutcome(r) {
     const tr = document.createElement("tr");
     tr.dataset.channel = c;
     tr.innerHTML = `<th scope="row">${c}</th><td class="spend-value" data-value="${row.spend}">${fmt(row.spend)}</td>
-      <td data-value="${row.contribution.mean}">${fmtStat(row.contribution)}</td>
-      <td>${fmtStat(row.roi)}</td><td>${fmtStat(row.mroi)}</td>`;
+      <td data-value="${row.contribution.mean}">${cellStat(row.contribution)}</td>
+      <td>${cellStat(row.roi)}</td><td>${cellStat(row.mroi)}</td>`;
     body.appendChild(tr);
   }
   const tr = document.createElement("tr");
-  tr.innerHTML = `<th scope="row">total</th><td>${fmt(r.total_spend)}</td><td>${fmtStat(r.kpi)}</td>
-    <td>${fmtStat(r.roi)}</td><td></td>`;
+  tr.innerHTML = `<th scope="row">total</th><td>${fmt(r.total_spend)}</td><td>${cellStat(r.kpi)}</td>
+    <td>${cellStat(r.roi)}</td><td></td>`;
   body.appendChild(tr);
   const warnings = $("warnings");
   warnings.innerHTML = "";
@@ -232,7 +235,7 @@ async function refreshCurves() {
         marker: { size: 13, symbol: "diamond", color: "#e07000" } },
     ];
     Plotly.newPlot(div, traces, {
-      title: { text: c, font: { size: 16 } }, margin: { l: 55, r: 10, t: 35, b: 40 },
+      title: { text: c, font: { size: 16 } }, margin: { l: 70, r: 10, t: 35, b: 45 },
       showlegend: false, xaxis: { title: { text: "spend over horizon" } },
       yaxis: { title: { text: "contribution" } }, font: { size: 13 },
     }, PLOT_CONFIG);
@@ -389,8 +392,8 @@ function renderComparison(result) {
   for (const s of result.scenarios) {
     html += `<tr data-name="${s.name}"><th scope="row">${s.name}</th>` +
       result.channels.map((c) => `<td>${fmt(s.spend[c])}</td>`).join("") +
-      `<td>${fmt(s.total_spend)}</td><td data-value="${s.kpi.mean}">${fmtStat(s.kpi)}</td><td>${fmtStat(s.roi)}</td>` +
-      `<td>${fmtStat(s.uplift)}</td><td data-value="${s.p_beats_reference}">${s.p_beats_reference.toFixed(2)}</td></tr>`;
+      `<td>${fmt(s.total_spend)}</td><td data-value="${s.kpi.mean}">${cellStat(s.kpi)}</td><td>${cellStat(s.roi)}</td>` +
+      `<td>${cellStat(s.uplift)}</td><td data-value="${s.p_beats_reference}">${s.p_beats_reference.toFixed(2)}</td></tr>`;
   }
   $("comparison").innerHTML = html + "</tbody>";
   let pw = `<thead><tr><th scope="col">P(row &gt; column)</th>` + names.map((n) => `<th scope="col">${n}</th>`).join("") + "</tr></thead><tbody>";

@@ -146,6 +146,18 @@ def _average_deal_draws(values: np.ndarray, rng: np.random.Generator) -> np.ndar
     return (weights @ values) / weights.sum(axis=1)
 
 
+def holding(draws: np.ndarray, estimate: float, prob: float) -> Interval:
+    """Central ``prob`` interval of ``draws``, or the one-sided one of the same probability
+    that holds ``estimate`` when the central one does not (a group with no deal won yet has
+    estimate 0, below every draw), as :func:`mmm.leads.cohorts.beta_interval` does."""
+    central = Interval.of(draws, prob)
+    if estimate < central.lo:
+        return Interval(central.mean, 0.0, float(np.quantile(draws, prob)))
+    if estimate > central.hi:
+        return Interval(central.mean, float(np.quantile(draws, 1 - prob)), float(draws.max()))
+    return central
+
+
 def revenue_intervals(
     leads: pd.DataFrame,
     labels: pd.Series,
@@ -185,7 +197,8 @@ def revenue_intervals(
         average = _average_deal_draws(deals if k else all_deals, rng)
         per_lead = rng.beta(1 + k, 1 + max(n - k, 0), DRAWS) * average
         per_mql = rng.beta(1 + k, 1 + max(m - k, 0), DRAWS) * average
-        lead_i, mql_i = Interval.of(per_lead, prob), Interval.of(per_mql, prob)
+        lead_i = holding(per_lead, revenue / n if n else np.nan, prob)
+        mql_i = holding(per_mql, revenue / m if m else np.nan, prob)
         lead_draws[group], mql_draws[group] = per_lead, per_mql
         rows.append({"group": group, "leads": n, "mqls": m, "won": k,
                      "per_lead": revenue / n if n else np.nan,

@@ -238,3 +238,13 @@ def test_planner_page_end_to_end(browser, server, serve_models, downloads, tmp_p
         "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow <= 0
+
+    # A negative amount typed in: the page names the field and marks the input (after the
+    # console check: the browser logs the 400 answer as a failed resource).
+    amount = driver.find_element("css selector", "#channels tbody tr .amount")
+    channel = amount.get_attribute("data-field")
+    amount.send_keys(Keys.CONTROL, "a")
+    amount.send_keys("-5")
+    box = driver.find_element("id", "error")
+    wait_for(lambda: box.is_displayed() and "must be >= 0" in box.text, "the error message")
+    assert box.text.startswith(f"{channel}:") and amount.get_attribute("aria-invalid") == "true"

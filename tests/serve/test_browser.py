@@ -234,10 +234,17 @@ def test_planner_page_end_to_end(browser, server, serve_models, downloads, tmp_p
     assert requests and any("/api/optimize" in u for u in requests)
     outside = [u for u in requests if not u.startswith((f"{server}/", "data:", "blob:"))]
     assert outside == [], outside
-    overflow = driver.execute_script(
-        "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0
+    for width, height in ((1366, 860), (1024, 768), (1920, 1080)):  # laptop, projectors
+        driver.set_window_size(width, height)
+        overflow = driver.execute_script(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, (width, overflow)
+        cut = driver.execute_script(
+            "return [...document.querySelectorAll('#plan-panel, #outcome-panel')]"
+            ".filter(s => s.scrollWidth > s.clientWidth).map(s => s.id)"
+        )
+        assert cut == [], (width, cut)  # the plan and the outcome never scroll sideways
 
     # A negative amount typed in: the page names the field and marks the input (after the
     # console check: the browser logs the 400 answer as a failed resource).

@@ -142,7 +142,7 @@ def attribute_command(
     data = read_input(input, lookback_days=lookback_days, collapse_repeats=collapse_repeats)
     given = dict(
         order=order,
-        transitions=transitions,
+        transitions=transitions or report is not None,  # the report's heat map needs them
         half_life=half_life,
         first=first,
         last=last,
@@ -166,6 +166,9 @@ def attribute_command(
     }
     if as_json:
         payload = {**summary, "results": [r.to_dict() for r in results]}
+        if not transitions:  # computed for the report only
+            for item in payload["results"]:
+                item.pop("transition_matrix", None)
         if report is not None:
             payload["report"] = str(report)
         typer.echo(json.dumps(payload, indent=2, default=str))

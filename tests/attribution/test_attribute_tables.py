@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,11 @@ def test_report_option(paths_csv: Path, tmp_path: Path):
     assert "Markov (order 1)" in page and "Shapley" in page  # every model, not only linear
     assert "Time to conversion needs an event log" in page
     assert f"Wrote {out}" in text.replace("\n", "")
+
+
+def test_report_with_json_keeps_the_json_as_without(paths_csv: Path, tmp_path: Path):
+    out = tmp_path / "attribution.html"
+    plain = json.loads(_run(str(paths_csv), "--json"))
+    with_report = json.loads(_run(str(paths_csv), "--json", "--report", str(out)))
+    assert with_report.pop("report") == str(out) and out.exists()
+    assert with_report == plain  # no transition matrix unless --transitions asks for it

@@ -89,5 +89,9 @@ echo "mmm setup: installing the locked dependencies (uv.lock) into .venv"
 # Never let uv download an interpreter: the one found above (or .venv's) is the one used.
 export UV_PYTHON_DOWNLOADS=never
 export UV_PROJECT_ENVIRONMENT="$VENV"
-"$UV" sync --locked --extra dev --project "$ROOT" ${PY_ARGS[@]+"${PY_ARGS[@]}"}  # bash 3.2-safe
+# Byte-compile at install time: with PYTHONDONTWRITEBYTECODE set (as on CI machines) Python
+# would otherwise recompile every module of pandas, SciPy, PyMC... in every process (mmm --help
+# took 5-6 s instead of about 1 s).
+"$UV" sync --locked --extra dev --compile-bytecode --quiet --project "$ROOT" \
+  ${PY_ARGS[@]+"${PY_ARGS[@]}"}  # bash 3.2-safe
 echo "$want" > "$STAMP"

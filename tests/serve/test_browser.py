@@ -255,3 +255,27 @@ def test_planner_page_end_to_end(browser, server, serve_models, downloads, tmp_p
     box = driver.find_element("id", "error")
     wait_for(lambda: box.is_displayed() and "must be >= 0" in box.text, "the error message")
     assert box.text.startswith(f"{channel}:") and amount.get_attribute("aria-invalid") == "true"
+
+
+def test_imported_names_are_text_not_markup(browser, server, tmp_path):
+    driver = browser
+    driver.get_log("browser")  # drop the earlier test's deliberate 400
+    driver.get(f"{server}/")
+    wait_for(lambda: number(driver, "#kpi-mean"), "the first KPI")
+    name = "<b>bold</b> & co"
+    path = tmp_path / "hand_written.yaml"
+    path.write_text(
+        f"scenarios:\n  - name: '{name}'\n    allocation: current\n"
+        "  - name: tv_half\n    allocation: {tv: 0.5x}\n"
+    )
+    driver.find_element("id", "import-yaml").send_keys(str(path))
+    wait_for(lambda: driver.find_elements("css selector", "#scenario-list li[data-name=tv_half]"),
+             "the import")  # fmt: skip
+    driver.find_element("id", "compare").click()
+    wait_for(lambda: driver.find_elements("css selector", "#comparison tr[data-name=tv_half]"),
+             "the comparison")  # fmt: skip
+    heads = [e.text for e in driver.find_elements("css selector", "#comparison tbody th")]
+    assert name in heads
+    assert driver.find_elements("css selector", "#comparison b, #pairwise b") == []
+    errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+    assert errors == [], errors

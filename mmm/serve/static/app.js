@@ -26,6 +26,8 @@ const fmtStat = (s) => (s && s.mean !== null ? `${fmt(s.mean)} (${fmt(s.lo)}–$
 // mean on one line, the interval below it (tables)
 const cellStat = (s) => (s && s.mean !== null ? `${fmt(s.mean)}<small>${fmt(s.lo)}–${fmt(s.hi)}</small>` : "–");
 const round2 = (x) => Math.round(x * 100) / 100;
+// names from files (scenarios, channels) are text, never markup
+const esc = (text) => String(text).replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 function settings() {
   const horizon = parseInt($("horizon").value, 10);
@@ -58,7 +60,7 @@ function showError(err) {
   box.hidden = false;
   box.textContent = err.field ? `${err.field}: ${err.message}` : err.message;
   if (err.field) {
-    const el = document.querySelector(`[data-field="${err.field}"]`);
+    const el = document.querySelector(`[data-field="${CSS.escape(err.field)}"]`);
     if (el) el.setAttribute("aria-invalid", "true");
   }
 }
@@ -108,18 +110,18 @@ function buildPlanTable() {
     tr.dataset.channel = c;
     const max = sliderMax(c);
     tr.innerHTML = `
-      <th scope="row">${c}</th>
+      <th scope="row">${esc(c)}</th>
       <td class="spend">
         <input type="range" class="slider" min="0" max="${max}" step="${max / 400}"
-               aria-label="${c} spend (slider)">
-        <input type="number" class="amount" min="0" step="any" data-field="allocation.${c}"
-               aria-label="${c} spend">
+               aria-label="${esc(c)} spend (slider)">
+        <input type="number" class="amount" min="0" step="any" data-field="allocation.${esc(c)}"
+               aria-label="${esc(c)} spend">
       </td>
-      <td><input type="checkbox" class="fixed" aria-label="hold ${c} fixed"></td>
+      <td><input type="checkbox" class="fixed" aria-label="hold ${esc(c)} fixed"></td>
       <td><input type="number" class="bound lower" min="0" step="any" placeholder="0"
-                 data-field="bounds.${c}" aria-label="${c} lower bound"></td>
+                 data-field="bounds.${esc(c)}" aria-label="${esc(c)} lower bound"></td>
       <td><input type="number" class="bound upper" min="0" step="any" placeholder="none"
-                 aria-label="${c} upper bound"></td>`;
+                 aria-label="${esc(c)} upper bound"></td>`;
     body.appendChild(tr);
     const slider = tr.querySelector(".slider");
     const amount = tr.querySelector(".amount");
@@ -188,7 +190,7 @@ function renderOutcome(r) {
   for (const [c, row] of Object.entries(r.channels)) {
     const tr = document.createElement("tr");
     tr.dataset.channel = c;
-    tr.innerHTML = `<th scope="row">${c}</th><td class="spend-value" data-value="${row.spend}">${fmt(row.spend)}</td>
+    tr.innerHTML = `<th scope="row">${esc(c)}</th><td class="spend-value" data-value="${row.spend}">${fmt(row.spend)}</td>
       <td data-value="${row.contribution.mean}">${cellStat(row.contribution)}</td>
       <td>${cellStat(row.roi)}</td><td>${cellStat(row.mroi)}</td>`;
     body.appendChild(tr);
@@ -386,19 +388,19 @@ function renderComparison(result) {
   const pct = Math.round(result.interval * 100);
   const names = result.scenarios.map((s) => s.name);
   let html = `<thead><tr><th scope="col">Scenario</th>` +
-    result.channels.map((c) => `<th scope="col">${c}</th>`).join("") +
+    result.channels.map((c) => `<th scope="col">${esc(c)}</th>`).join("") +
     `<th scope="col">Total spend</th><th scope="col">KPI (${pct}%)</th><th scope="col">ROI</th>` +
-    `<th scope="col">Uplift vs ${result.reference}</th><th scope="col">P(beats ${result.reference})</th></tr></thead><tbody>`;
+    `<th scope="col">Uplift vs ${esc(result.reference)}</th><th scope="col">P(beats ${esc(result.reference)})</th></tr></thead><tbody>`;
   for (const s of result.scenarios) {
-    html += `<tr data-name="${s.name}"><th scope="row">${s.name}</th>` +
+    html += `<tr data-name="${esc(s.name)}"><th scope="row">${esc(s.name)}</th>` +
       result.channels.map((c) => `<td>${fmt(s.spend[c])}</td>`).join("") +
       `<td>${fmt(s.total_spend)}</td><td data-value="${s.kpi.mean}">${cellStat(s.kpi)}</td><td>${cellStat(s.roi)}</td>` +
       `<td>${cellStat(s.uplift)}</td><td data-value="${s.p_beats_reference}">${s.p_beats_reference.toFixed(2)}</td></tr>`;
   }
   $("comparison").innerHTML = html + "</tbody>";
-  let pw = `<thead><tr><th scope="col">P(row &gt; column)</th>` + names.map((n) => `<th scope="col">${n}</th>`).join("") + "</tr></thead><tbody>";
+  let pw = `<thead><tr><th scope="col">P(row &gt; column)</th>` + names.map((n) => `<th scope="col">${esc(n)}</th>`).join("") + "</tr></thead><tbody>";
   for (const s of result.scenarios) {
-    pw += `<tr><th scope="row">${s.name}</th>` + names.map((n) => n === s.name ? "<td>–</td>" :
+    pw += `<tr><th scope="row">${esc(s.name)}</th>` + names.map((n) => n === s.name ? "<td>–</td>" :
       `<td data-value="${s.p_beats[n]}">${s.p_beats[n].toFixed(2)}</td>`).join("") + "</tr>";
   }
   $("pairwise").innerHTML = pw + "</tbody>";

@@ -1,11 +1,11 @@
 """Numbers for the funnel report that the terminal tables do not need.
 
-:func:`conversion_curves` (Kaplan-Meier share converted by days in a stage, per group and
-step), :func:`velocity_stats` (days between stages among converted leads),
-:func:`revenue_intervals` (won revenue per lead and per MQL with intervals and the chance each
-group is best). All work on the canonical lead table with one group
-label per lead (:func:`mmm.leads.funnel.group_labels`); none reads private state of
-:mod:`mmm.leads`.
+:func:`step_durations` (days in each stage per step and group, computed once) feeds
+:func:`conversion_curves` (Kaplan-Meier share converted by days in a stage) and
+:func:`velocity_stats` (days between stages among converted leads);
+:func:`revenue_intervals` gives won revenue per lead and per MQL with intervals and the chance
+each group is best. All work on the canonical lead table with one group label per lead
+(:func:`mmm.leads.funnel.group_labels`); none reads private state of :mod:`mmm.leads`.
 """
 
 from __future__ import annotations
@@ -35,15 +35,37 @@ def stage_column(stage: str) -> str:
 
 def group_masks(labels: pd.Series, groups: list[str]) -> dict[str, np.ndarray]:
     """Boolean lead mask of each group (``(all)`` is every lead)."""
-    values = labels.to_numpy()
-    return {g: np.ones(len(values), bool) if g == OVERALL else values == g for g in groups}
+    codes, names = pd.factorize(labels)
+    index = {str(name): i for i, name in enumerate(names)}
+    every = np.ones(len(codes), bool)
+    return {g: every if g == OVERALL else codes == index.get(g, -2) for g in groups}
+
+
+def step_durations(
+    leads: pd.DataFrame, labels: pd.Series, groups: list[str], as_of: pd.Timestamp
+) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
+    """Days in each stage and whether the lead moved on, per step and group.
+
+    Returns
+    -------
+    dict
+        ``(step, group) -> (durations, converted)`` as :func:`mmm.leads.cohorts.transition`
+        gives them (leads censored at their age ``as_of - entered``).
+    """
+    masks = group_masks(labels, groups)
+    out = {}
+    for step in STEPS:
+        a, b = step.split("->")
+        entered = leads[stage_column(a)].to_numpy("datetime64[us]")
+        reached = leads[stage_column(b)].to_numpy("datetime64[us]")
+        for group, mask in masks.items():
+            dur, done, _ = transition(pd.Series(entered[mask]), pd.Series(reached[mask]), as_of)
+            out[(step, group)] = (dur, done)
+    return out
 
 
 def conversion_curves(
-    leads: pd.DataFrame,
-    labels: pd.Series,
-    groups: list[str],
-    as_of: pd.Timestamp,
+    durations: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]],
     horizon: float,
     prob: float = DEFAULT_PROB,
     points: int = 121,
@@ -52,14 +74,8 @@ def conversion_curves(
 
     Parameters
     ----------
-    leads : DataFrame
-        Canonical lead table.
-    labels : Series
-        The group of each lead.
-    groups : list of str
-        Groups to compute (``(all)`` for every lead).
-    as_of : Timestamp
-        Export date; younger leads are censored at their age.
+    durations : dict
+        From :func:`step_durations`.
     horizon : float
         Last day of the curves.
     prob : float
@@ -75,42 +91,40 @@ def conversion_curves(
     z = float(stats.norm.ppf(0.5 + prob / 2))
     days = np.linspace(0.0, horizon, points)
     frames = []
-    masks = group_masks(labels, groups)
-    for step in STEPS:
-        a, b = step.split("->")
-        entered, reached = leads[stage_column(a)], leads[stage_column(b)]
-        for group, mask in masks.items():
-            dur, done, _ = transition(entered[mask], reached[mask], as_of)
-            if not len(dur):
-                continue
-            curve = kaplan_meier(dur, done)
-            survival = survival_at(curve, days)
-            if curve.empty:
-                sd = np.zeros_like(days)
-            else:
-                idx = np.searchsorted(curve["t"].to_numpy(), days, side="right") - 1
-                var = curve["variance"].to_numpy()[np.clip(idx, 0, None)]
-                sd = np.sqrt(np.where(idx >= 0, np.nan_to_num(var), 0.0))
-            rate = 1.0 - survival
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "step": step,
-                        "group": group,
-                        "day": days,
-                        "rate": rate,
-                        "lo": np.clip(rate - z * sd, 0.0, 1.0),
-                        "hi": np.clip(rate + z * sd, 0.0, 1.0),
-                    }
-                )
+    for (step, group), (dur, done) in durations.items():
+        if not len(dur):
+            continue
+        curve = kaplan_meier(dur, done)
+        survival = survival_at(curve, days)
+        if curve.empty:
+            sd = np.zeros_like(days)
+        else:
+            idx = np.searchsorted(curve["t"].to_numpy(), days, side="right") - 1
+            var = curve["variance"].to_numpy()[np.clip(idx, 0, None)]
+            sd = np.sqrt(np.where(idx >= 0, np.nan_to_num(var), 0.0))
+        rate = 1.0 - survival
+        frames.append(
+            pd.DataFrame(
+                {
+                    "step": step,
+                    "group": group,
+                    "day": days,
+                    "rate": rate,
+                    "lo": np.clip(rate - z * sd, 0.0, 1.0),
+                    "hi": np.clip(rate + z * sd, 0.0, 1.0),
+                }
             )
+        )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def velocity_stats(
-    leads: pd.DataFrame, labels: pd.Series, groups: list[str], as_of: pd.Timestamp
-) -> pd.DataFrame:
-    """Days from one stage to the next among leads that made the move, per group and step.
+def velocity_stats(durations: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]) -> pd.DataFrame:
+    """Days from one stage to the next among leads that made the move, per step and group.
+
+    Parameters
+    ----------
+    durations : dict
+        From :func:`step_durations`.
 
     Returns
     -------
@@ -119,19 +133,14 @@ def velocity_stats(
         ``p95`` (rows only where at least one lead converted).
     """
     rows = []
-    masks = group_masks(labels, groups)
-    for step in STEPS:
-        a, b = step.split("->")
-        entered, reached = leads[stage_column(a)], leads[stage_column(b)]
-        for group, mask in masks.items():
-            dur, done, _ = transition(entered[mask], reached[mask], as_of)
-            days = dur[done]
-            if not len(days):
-                continue
-            q = np.percentile(days, [5, 25, 50, 75, 95])
-            names = ("p5", "p25", "p50", "p75", "p95")
-            rows.append({"step": step, "group": group, "n": len(days),
-                         **dict(zip(names, q, strict=True))})  # fmt: skip
+    names = ("p5", "p25", "p50", "p75", "p95")
+    for (step, group), (dur, done) in durations.items():
+        days = dur[done]
+        if not len(days):
+            continue
+        q = np.percentile(days, [5, 25, 50, 75, 95])
+        rows.append({"step": step, "group": group, "n": len(days),
+                     **dict(zip(names, q, strict=True))})  # fmt: skip
     return pd.DataFrame(rows)
 
 

@@ -176,12 +176,11 @@ def render_funnel_report(
     all_groups = [str(g) for g in rep.stages["group"]]
     groups = funnel_context.top_groups(rep.stages, MAX_GROUPS)
     colors = group_colors(all_groups)
+    durations = funnel_context.step_durations(leads, labels, [OVERALL, *groups], rep.as_of)
     data = {
         "groups": groups,
-        "curves": funnel_context.conversion_curves(
-            leads, labels, groups, rep.as_of, horizon, rep.prob
-        ),
-        "velocity": funnel_context.velocity_stats(leads, labels, [OVERALL, *groups], rep.as_of),
+        "curves": funnel_context.conversion_curves(durations, horizon, rep.prob),
+        "velocity": funnel_context.velocity_stats(durations),
         "revenue": funnel_context.revenue_intervals(
             leads, labels, all_groups, rep.as_of, rep.prob, seed
         ),

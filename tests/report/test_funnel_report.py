@@ -70,7 +70,9 @@ def test_findings_and_tables_carry_the_numbers(funnel_report_file: Path, funnel)
 def test_curves_end_at_the_step_rates(funnel):
     leads, rep, labels = funnel
     groups = funnel_context.top_groups(rep.stages, 3)
-    curves = funnel_context.conversion_curves(leads, labels, groups, rep.as_of, 180.0, rep.prob)
+    durations = funnel_context.step_durations(leads, labels, [OVERALL, *groups], rep.as_of)
+    curves = funnel_context.conversion_curves(durations, 180.0, rep.prob)
+    assert set(curves["group"]) == {OVERALL, *groups}
     conv = rep.conversions.set_index(["group", "step"])
     for (step, group), sub in curves.groupby(["step", "group"]):
         end = sub[sub["day"] == 180.0].iloc[0]
@@ -81,7 +83,11 @@ def test_curves_end_at_the_step_rates(funnel):
 
 def test_velocity_medians_match_the_funnel_table(funnel):
     leads, rep, labels = funnel
-    velocity = funnel_context.velocity_stats(leads, labels, [OVERALL], rep.as_of)
+    groups = [OVERALL, *funnel_context.top_groups(rep.stages, 2)]
+    velocity = funnel_context.velocity_stats(
+        funnel_context.step_durations(leads, labels, groups, rep.as_of)
+    )
+    assert set(velocity["group"]) == set(groups)
     conv = rep.conversions.set_index(["group", "step"])
     for row in velocity.itertuples():
         assert row.p50 == pytest.approx(conv.loc[(row.group, row.step), "median_days"])

@@ -66,7 +66,7 @@ def render_attribution_report(
         raise MmmError("the attribution report needs at least one model", key="model")
     comparison = ctx.model_comparison(results)
     models = [ctx.model_label(r) for r in results]
-    colors = palette.channel_colors(sorted(str(c) for c in comparison["channel"]))
+    colors = palette.channel_colors([str(c) for c in comparison["channel"]])
     markov = next((r for r in results if r.model == "markov"), None)
     order = int(markov.details.get("order", 1)) if markov is not None else 1
     effects = markov.removal_effects if markov is not None else None

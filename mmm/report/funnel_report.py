@@ -48,8 +48,8 @@ MAX_GROUPS = 8
 
 
 def group_colors(groups: list[str]) -> dict[str, str]:
-    """Source colours: the shared channel palette by sorted name; ``(all)`` in ink."""
-    named = sorted(g for g in groups if g != OVERALL)
+    """Source colours: the shared channel palette (colour by name); ``(all)`` in ink."""
+    named = [g for g in groups if g != OVERALL]
     return {OVERALL: palette.ACTUAL, **palette.channel_colors(named)}
 
 

@@ -164,11 +164,10 @@ def test_volume_versus_revenue_wording():
 
 def test_one_colour_per_source_from_the_shared_palette():
     colors = group_colors([OVERALL, "Paid Social", "Email"])
-    assert colors == {
-        OVERALL: palette.ACTUAL,
-        "Email": palette.CHANNEL_COLORS[0],
-        "Paid Social": palette.CHANNEL_COLORS[1],
-    }
+    assert colors == {OVERALL: palette.ACTUAL, **palette.channel_colors(["Paid Social", "Email"])}
+    assert len(set(colors.values())) == 3
+    # The MMM and attribution reports give a channel of the same name the same colour.
+    assert colors["Email"] == palette.component_colors(["tv", "Email"], [])["Email"]
 
 
 def test_report_to_a_folder_is_one_line_error(crm_file: Path, tmp_path: Path):

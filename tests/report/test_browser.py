@@ -93,38 +93,44 @@ def full_page_screenshot(driver, path: Path) -> Path:
     return path
 
 
-def test_report_renders_in_chromium_without_errors(driver, report_file: Path, tmp_path: Path):
-    driver.get(report_file.as_uri())
+def check_page(driver, page: Path, title: str, sections, figures, findings: bool = True) -> None:
+    """The checks every report page passes in the browser: loads without console errors,
+    every numbered section and figure shown, nothing fetched, no horizontal scrolling and (with
+    ``findings``) a findings list first."""
+    driver.get(page.as_uri())
     assert driver.execute_script("return document.readyState") == "complete"
-    assert driver.title.startswith("Marketing mix report: small")
-
+    assert driver.title.startswith(title), driver.title
     errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
     assert errors == [], errors
-
-    for number, (section_id, _title) in enumerate(SECTIONS, start=1):
+    for number, (section_id, _title) in enumerate(sections, start=1):
         section = driver.find_element("id", section_id)
         assert section.is_displayed(), section_id
         heading = section.find_element("tag name", "h2").text
         assert heading.startswith(str(number)) and len(heading) > 5, heading
-
-    for figure in FIGURES:
+    for figure in figures:
         image = driver.find_element("css selector", f"#fig-{figure} img")
         loaded = driver.execute_script(
             "return arguments[0].complete && arguments[0].naturalWidth", image
         )
         assert loaded and loaded > 300, f"figure {figure} did not load"
         assert image.size["width"] > 300 and image.size["height"] > 100, figure
-
-    # Nothing was fetched: figures are data URIs (no resource entries), no other requests.
     fetched = driver.execute_script(
         "return performance.getEntriesByType('resource').map(e => e.name)"
     )
     assert all(url.startswith("data:") for url in fetched), fetched
-    # The layout fits the window: no horizontal scrolling.
     overflow = driver.execute_script(
         "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow <= 0
+    if findings:
+        facts = driver.find_elements("css selector", "#findings ul.facts li")
+        assert len(facts) >= 3 and all(f.is_displayed() for f in facts)
+
+
+def test_report_renders_in_chromium_without_errors(driver, report_file: Path, tmp_path: Path):
+    check_page(
+        driver, report_file, "Marketing mix report: small", SECTIONS, FIGURES, findings=False
+    )
     # The warnings callout is the first thing in the summary.
     callout = driver.find_element("css selector", "#summary .callout")
     assert "warn" in callout.get_attribute("class") and callout.is_displayed()

@@ -36,8 +36,10 @@ from pytensor.graph import rewrite_graph
 from pytensor.graph.replace import graph_replace
 from pytensor.graph.rewriting.db import RewriteDatabaseQuery
 
-#: Suffix that keeps the nogil builds apart from PyTensor's own entries in its Numba cache.
-_CACHE_TAG = "mmm_nogil"
+#: Suffix that keeps the nogil builds apart from PyTensor's own entries in its Numba cache. It
+#: names this module because a cached entry refers to the module it was built in: an entry
+#: written when this module had another name (``mmm.nuts`` in earlier versions) would fail to load.
+_CACHE_TAG = f"mmm_nogil_{__name__}"
 
 #: The internals this module calls: (module, attribute path, keyword arguments it passes).
 #: Modules that others import come first, so a name missing there is reported as itself.

@@ -109,6 +109,7 @@ def paths_from_events(
     *,
     lookback_days: float = 30.0,
     collapse_repeats: bool = False,
+    touch_times: bool = False,
 ) -> PathData:
     """Build aggregated paths from an event log with DuckDB.
 
@@ -128,11 +129,16 @@ def paths_from_events(
         Touches further back than this before the journey's end are ignored.
     collapse_repeats : bool, default False
         Merge consecutive touches on the same channel into one.
+    touch_times : bool, default False
+        Also keep the converting journeys' touch ages from this same pass over the log
+        (:meth:`PathData.event_touches`), which time decay and the report's time to
+        conversion read; without it they query the log again on first use.
 
     Returns
     -------
     PathData
-        With ``touches_sql`` set so that time decay can use the real touch times.
+        With ``touches_sql`` and ``journeys_sql`` set so that time decay can use the real
+        touch times.
     """
     if not 0 < lookback_days <= MAX_LOOKBACK_DAYS:  # also refuses NaN
         raise MmmError(
@@ -149,7 +155,7 @@ def paths_from_events(
     if "value" not in table_columns(con, relation, name):
         relation = f"(SELECT *, 0.0 AS value FROM {relation})"
     try:
-        return _aggregate(con, relation, name, lookback_days, collapse_repeats)
+        return _aggregate(con, relation, name, lookback_days, collapse_repeats, touch_times)
     except duckdb.Error as exc:  # the checks above should leave nothing DuckDB cannot read
         raise MmmError(f"cannot read the event log: {reader_message(exc)}", source=name) from None
 
@@ -160,27 +166,12 @@ def _aggregate(
     name: str,
     lookback_days: float,
     collapse_repeats: bool,
+    touch_times: bool = False,
 ) -> PathData:
     """Aggregate the checked event log to distinct paths (see :func:`paths_from_events`)."""
     ctes = _journeys_sql(relation, lookback_days, collapse_repeats)
-    table = (
-        con.sql(
-            f"""
-        WITH {ctes},
-        journeys AS (
-            SELECT string_agg(channel, '{SEP}' ORDER BY ts, conv, rn) AS path,
-                   any_value(converted) AS converted, any_value(jvalue) AS jvalue
-            FROM touches GROUP BY user_id, jn
-        )
-        SELECT path, sum(CAST(converted AS DOUBLE)) AS conversions,
-               sum(CASE WHEN converted THEN jvalue ELSE 0 END) AS value,
-               sum(CAST(NOT converted AS DOUBLE)) AS nulls
-        FROM journeys GROUP BY path ORDER BY path
-        """
-        )
-        .to_arrow_table()
-        .to_pandas()
-    )
+    result = con.sql(_paths_sql(ctes, touch_times)).to_arrow_table()
+    table = result.select(["path", "conversions", "value", "nulls"]).to_pandas()
     if table.empty:
         raise DataError("no journeys with a channel touch in the event log", source=name)
     touches_sql = f"""
@@ -191,10 +182,38 @@ def _aggregate(
     total = con.execute(
         f"SELECT count(*) FROM {relation} WHERE coalesce(CAST(conversion AS BOOLEAN), false)"
     ).fetchall()[0][0]
-    return PathData(
+    data = PathData(
         table=table,
         source=name,
         touches_sql=touches_sql,
         connection=con,
         unattributed_conversions=float(total) - float(table["conversions"].sum()),
+        journeys_sql=_paths_sql(ctes, True),
     )
+    if touch_times:
+        data.keep_event_touches(result)
+    return data
+
+
+def _paths_sql(ctes: str, touch_times: bool) -> str:
+    """SQL of the distinct paths; with ``touch_times``, also per path the list of its
+    converting journeys (each the list of its touch ages in days, in no particular order: the
+    path order is oldest first, see :func:`~mmm.attribution.event_touches.from_lists`) and
+    the list of their values."""
+    ages, lists = "", ""
+    if touch_times:  # an unordered list: a second ordered aggregate would cost a sort
+        ages = """, list(epoch(end_ts - ts) / 86400.0) FILTER (WHERE converted) AS ages"""
+        lists = """, list(ages) FILTER (WHERE converted) AS ages,
+               list(jvalue) FILTER (WHERE converted) AS journey_values"""
+    return f"""
+        WITH {ctes},
+        journeys AS (
+            SELECT string_agg(channel, '{SEP}' ORDER BY ts, conv, rn) AS path,
+                   any_value(converted) AS converted, any_value(jvalue) AS jvalue{ages}
+            FROM touches GROUP BY user_id, jn
+        )
+        SELECT path, sum(CAST(converted AS DOUBLE)) AS conversions,
+               sum(CASE WHEN converted THEN jvalue ELSE 0 END) AS value,
+               sum(CAST(NOT converted AS DOUBLE)) AS nulls{lists}
+        FROM journeys GROUP BY path ORDER BY path
+        """

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mmm.attribution.event_touches import EventTouches
 from mmm.attribution.paths import PathData
 from mmm.errors import MmmError
 
@@ -162,9 +163,10 @@ def time_decay(data: PathData, half_life: float = 7.0) -> Attribution:
     """Credit halving with every ``half_life`` of distance from the conversion.
 
     From an event log the distance is the real time between the touch and the conversion, in
-    days, and the weights come from the individual journeys (DuckDB). From an aggregated path
-    table there are no timestamps; the distance is then the number of touches before the last
-    one (the last touch has distance 0), so ``half_life`` is counted in touches.
+    days, and the weights come from the individual journeys (:meth:`PathData.event_touches`).
+    From an aggregated path table there are no timestamps; the distance is then the number of
+    touches before the last one (the last touch has distance 0), so ``half_life`` is counted
+    in touches.
 
     Parameters
     ----------
@@ -174,8 +176,9 @@ def time_decay(data: PathData, half_life: float = 7.0) -> Attribution:
     """
     if half_life <= 0:
         raise MmmError(f"half_life must be positive, got {half_life}", key="half_life")
-    if data.touches_sql is not None and data.connection is not None:
-        return _time_decay_events(data, half_life)
+    timed = data.event_touches()
+    if timed is not None:
+        return _time_decay_events(data, timed, half_life)
     t = data.touches()
     distance = (t.length[t.path_id] - 1 - t.position).astype(float)
     raw = np.exp2(-distance / half_life)
@@ -184,28 +187,18 @@ def time_decay(data: PathData, half_life: float = 7.0) -> Attribution:
     return from_touch_weights(data, w, "time_decay", half_life=half_life, unit="touches")
 
 
-def _time_decay_events(data: PathData, half_life: float) -> Attribution:
-    con = data.connection
-    assert con is not None and data.touches_sql is not None
-    frame = (
-        con.sql(
-            f"""
-        WITH t AS ({data.touches_sql}),
-        w AS (SELECT *, pow(0.5, age_days / {half_life}) AS raw FROM t),
-        n AS (SELECT *, raw / sum(raw) OVER (PARTITION BY journey) AS weight FROM w)
-        SELECT channel, sum(weight) AS conversions, sum(weight * value) AS value
-        FROM n GROUP BY channel
-        """
-        )
-        .to_arrow_table()
-        .to_pandas()
-    )
+def _time_decay_events(data: PathData, timed: EventTouches, half_life: float) -> Attribution:
+    """Time decay on the real touch ages of the converting journeys (one weight per touch,
+    normalised within its journey)."""
+    raw = np.power(0.5, timed.age_days / half_life)
+    total = np.bincount(timed.journey, weights=raw, minlength=timed.n_journeys)
+    weight = raw / total[timed.journey]
     channels = data.channels()
-    frame = frame.set_index("channel").reindex(channels).fillna(0.0)
+    n = len(channels)
     table = channel_table(
         channels,
-        frame["conversions"].to_numpy(dtype=float),
-        frame["value"].to_numpy(dtype=float),
+        np.bincount(timed.channel, weights=weight, minlength=n),
+        np.bincount(timed.channel, weights=weight * timed.value[timed.journey], minlength=n),
         data.total_conversions,
     )
     return Attribution(

@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from mmm.attribution.event_touches import EventTouches, from_lists
 from mmm.attribution.tables import column_types, read_table, reader_message
 from mmm.errors import DataError, MmmError
 
@@ -83,6 +84,9 @@ class PathData:
         For event logs: conversions whose journey has no touch left (no channel row in the
         lookback window, e.g. a second conversion in the same session); they are not in
         ``table``.
+    journeys_sql : str, optional
+        For event logs: the path query that also lists each path's converting journeys' touch
+        ages (read by :meth:`event_touches` when the first read did not keep them).
     """
 
     table: pd.DataFrame
@@ -90,7 +94,9 @@ class PathData:
     touches_sql: str | None = None
     connection: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
     unattributed_conversions: float = 0.0
+    journeys_sql: str | None = field(default=None, repr=False)
     _touches: Touches | None = field(default=None, repr=False)
+    _event_touches: EventTouches | None = field(default=None, repr=False)
 
     @property
     def total_conversions(self) -> float:
@@ -111,6 +117,30 @@ class PathData:
     def channels(self) -> list[str]:
         """Return the sorted channel names."""
         return self.touches().channels
+
+    def event_touches(self) -> EventTouches | None:
+        """Return the converting journeys' touches with their ages (event logs only).
+
+        Kept from the first read when :func:`~mmm.attribution.paths_from_events` was asked for
+        them (``touch_times=True``); otherwise queried once here and cached. ``None`` for an
+        aggregated path table, which has no times.
+        """
+        if self._event_touches is None and self.journeys_sql is not None:
+            if self.connection is None:
+                return None
+            try:
+                lists = self.connection.sql(self.journeys_sql).to_arrow_table()
+            except duckdb.Error as exc:
+                raise MmmError(
+                    f"cannot read the event log: {reader_message(exc)}", source=self.source
+                ) from None
+            self.keep_event_touches(lists)
+        return self._event_touches
+
+    def keep_event_touches(self, lists: pa.Table) -> None:
+        """Store the converting journeys' touch ages from the path query's list columns."""
+        touches = self.touches()
+        self._event_touches = from_lists(lists, touches.length, touches.channel, self.source)
 
 
 def read_paths(source: str | Path | pd.DataFrame) -> PathData:

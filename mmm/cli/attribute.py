@@ -139,7 +139,15 @@ def attribute_command(
         raise MmmError("give at least one --model", key="model")
     for name in names:
         model_function(name)  # fail on a typo before reading the data
-    data = read_input(input, lookback_days=lookback_days, collapse_repeats=collapse_repeats)
+    keys = [name.replace("-", "_").lower() for name in names]
+    data = read_input(
+        input,
+        lookback_days=lookback_days,
+        collapse_repeats=collapse_repeats,
+        # one pass over an event log also keeps the touch times that time decay and the
+        # report's time to conversion read, instead of each querying the log again
+        touch_times=report is not None or "time_decay" in keys,
+    )
     given = dict(
         order=order,
         transitions=transitions or report is not None,  # the report's heat map needs them
@@ -152,7 +160,6 @@ def attribute_command(
         samples=samples,
         seed=seed,
     )
-    keys = [name.replace("-", "_").lower() for name in names]
     results = [attribute(data, key, **_options(key, **given)) for key in keys]
     if report is not None:
         report = _write_report(data, dict(zip(keys, results, strict=True)), given, input, report)

@@ -96,18 +96,17 @@ def time_to_conversion(data: PathData, cap_days: int = 60) -> pd.DataFrame | Non
     DataFrame or None
         ``days`` (whole days, ``cap_days`` collects longer ones) and ``journeys``.
     """
-    if data.touches_sql is None or data.connection is None:
+    timed = data.event_touches()
+    if timed is None:
         return None
-    rows = data.connection.execute(
-        f"""
-        SELECT least(floor(age), {int(cap_days)}) AS days, count(*) AS journeys
-        FROM (SELECT journey, max(age_days) AS age FROM ({data.touches_sql}) GROUP BY journey)
-        GROUP BY 1 ORDER BY 1
-        """
-    ).fetchall()
-    frame = pd.DataFrame(rows, columns=["days", "journeys"])
-    full = pd.DataFrame({"days": np.arange(cap_days + 1, dtype=float)})
-    return full.merge(frame, on="days", how="left").fillna({"journeys": 0})
+    cap = int(cap_days)
+    days = np.minimum(np.floor(timed.journey_age()), cap).astype(np.int64)
+    return pd.DataFrame(
+        {
+            "days": np.arange(cap + 1, dtype=float),
+            "journeys": np.bincount(days, minlength=cap + 1).astype(float),
+        }
+    )
 
 
 def top_paths(data: PathData, limit: int = 15) -> pd.DataFrame:

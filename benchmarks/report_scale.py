@@ -3,10 +3,12 @@
 Usage::
 
     .venv/bin/python benchmarks/report_scale.py [--leads 2000000] [--journeys 1000000] [--json]
+        [--repeat 3]
 
 Simulates a CRM export (``mmm.leads.simulate.simulate_crm``, as ``funnel_scale.py`` does) and an
 event log (``simulate_events`` of ``mta_vs_channelattribution.py``), then runs the real CLI in
-fresh processes, each command once, wall seconds:
+fresh processes, each command once (``--repeat N``: N times, interleaved so that each command
+sees the same load, and the median reported), wall seconds:
 
 * ``mmm funnel CRM --by channel --json`` and the same with ``--report funnel.html``;
 * ``mmm attribute LOG --json`` (Markov, the default), ``mmm attribute LOG -m all --json`` and
@@ -39,7 +41,7 @@ from mta_vs_channelattribution import simulate_events  # noqa: E402
 MMM = str(Path(sys.executable).with_name("mmm"))
 
 
-CPU: dict[str, float] = {}
+CPU: dict[str, list[float]] = {}
 
 
 def run(*args: str) -> float:
@@ -51,8 +53,20 @@ def run(*args: str) -> float:
     wall = round(time.perf_counter() - start, 2)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    CPU[" ".join(a for a in args if not a.startswith("/"))] = round(cpu, 2)
+    CPU.setdefault(" ".join(a for a in args if not a.startswith("/")), []).append(round(cpu, 2))
     return wall
+
+
+def timed(commands: dict[str, list[str]], repeat: int, out: dict) -> dict[str, float]:
+    """Median wall seconds of each command over ``repeat`` interleaved rounds (each round runs
+    every command once, in order); every run's seconds go to ``out["runs_s"]``."""
+    walls: dict[str, list[float]] = {key: [] for key in commands}
+    for _ in range(repeat):
+        for key, args in commands.items():
+            walls[key].append(run(*args))
+    if repeat > 1:
+        out.setdefault("runs_s", {}).update(walls)
+    return {key: float(np.median(values)) for key, values in walls.items()}
 
 
 def main() -> None:
@@ -64,6 +78,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead")
     parser.add_argument("--skip-funnel", action="store_true", help="time the attribution only")
     parser.add_argument("--skip-attribute", action="store_true", help="time the funnel only")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per command (median)")
     args = parser.parse_args()
     out: dict[str, float | int] = {"leads": args.leads, "journeys": args.journeys,
                                    "cpus": os.cpu_count() or 0}  # fmt: skip
@@ -74,11 +89,11 @@ def main() -> None:
             raw, _ = simulate_crm(np.random.default_rng(args.seed), args.leads)
             raw.to_csv(crm, index=False)
             del raw
-            time_funnel(crm, funnel_html, out)
+            time_funnel(crm, funnel_html, out, args.repeat)
         if not args.skip_attribute:
             pq.write_table(simulate_events(args.journeys, args.seed), log)
-            time_attribute(log, attribution_html, out)
-    out["cpu_s"] = CPU  # type: ignore[assignment]
+            time_attribute(log, attribution_html, out, args.repeat)
+    out["cpu_s"] = {key: float(np.median(v)) for key, v in CPU.items()}  # type: ignore[assignment]
     out["load_average_1min"] = round(os.getloadavg()[0], 2)
     if args.json:
         print(json.dumps(out))
@@ -87,21 +102,34 @@ def main() -> None:
         print(f"{key:>24}: {value}")
 
 
-def time_funnel(crm: Path, funnel_html: Path, out: dict) -> None:
+def time_funnel(crm: Path, funnel_html: Path, out: dict, repeat: int = 1) -> None:
     """``mmm funnel --json`` with and without ``--report``."""
     funnel = ["funnel", str(crm), "--by", "channel", "--json"]
-    out["funnel_json_s"] = run(*funnel)
-    out["funnel_report_s"] = run(*funnel, "--report", str(funnel_html))
+    walls = timed(
+        {"funnel_json": funnel, "funnel_report": [*funnel, "--report", str(funnel_html)]},
+        repeat,
+        out,
+    )
+    out["funnel_json_s"] = walls["funnel_json"]
+    out["funnel_report_s"] = walls["funnel_report"]
     out["funnel_ratio"] = round(out["funnel_report_s"] / out["funnel_json_s"], 2)
     out["funnel_report_mb"] = round(funnel_html.stat().st_size / 1e6, 2)
 
 
-def time_attribute(log: Path, attribution_html: Path, out: dict) -> None:
+def time_attribute(log: Path, attribution_html: Path, out: dict, repeat: int = 1) -> None:
     """``mmm attribute --json`` (Markov), with ``-m all`` and with ``--report``."""
     attribute = ["attribute", str(log), "--json"]
-    out["attribute_json_s"] = run(*attribute)
-    out["attribute_all_json_s"] = run(*attribute, "-m", "all")
-    out["attribute_report_s"] = run(*attribute, "--report", str(attribution_html))
+    walls = timed(
+        {
+            "attribute_json": attribute,
+            "attribute_all_json": [*attribute, "-m", "all"],
+            "attribute_report": [*attribute, "--report", str(attribution_html)],
+        },
+        repeat,
+        out,
+    )
+    for key, seconds in walls.items():
+        out[f"{key}_s"] = seconds
     out["attribute_ratio"] = round(out["attribute_report_s"] / out["attribute_json_s"], 2)
     out["attribute_ratio_vs_all"] = round(
         out["attribute_report_s"] / out["attribute_all_json_s"], 2

@@ -83,8 +83,9 @@ def _fit_and_save(cfg: Config, target: Path, progress: bool | None) -> dict:
     from mmm.analysis.summary import summary_dict
     from mmm.model.data import load_dataset
     from mmm.model.fit import fit, load_lift_records
-    from mmm.model.store import save_model
+    from mmm.model.store import check_writable_target, save_model
 
+    check_writable_target(target)  # before sampling, not after minutes of it
     dataset = load_dataset(cfg)
     lift_records = load_lift_records(cfg)
     console.print(

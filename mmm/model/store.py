@@ -27,7 +27,6 @@ from pathlib import Path
 
 import pandas as pd
 import xarray as xr
-import yaml
 
 from mmm import __version__
 from mmm.errors import MmmError
@@ -37,6 +36,7 @@ from mmm.model.build import Scales
 from mmm.model.config import Config, parse_config
 from mmm.model.data import Dataset, dataset_from_frame
 from mmm.model.fit import Diagnostics, FittedModel
+from mmm.yaml_io import read_yaml
 
 FORMAT_VERSION = 1
 FILES = ("posterior.nc", "config.yaml", "data.csv", "summary.json", "meta.json")
@@ -49,6 +49,38 @@ SUMMARY_KEYS = (
 )  # fmt: skip
 #: The advice that ends every message about a damaged model folder.
 REFIT = "refit the model with `mmm fit CONFIG`"
+
+
+def check_writable_target(directory: str | Path) -> Path:
+    """Refuse to save over something that is not a model folder.
+
+    Saving replaces an existing model folder as a whole, so a target that exists must be one
+    (a folder with ``meta.json``); anything else there (a data folder, a file) is kept and the
+    save refused. :func:`save_model` checks this, and ``mmm fit`` checks it before sampling.
+
+    Parameters
+    ----------
+    directory : str or Path
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    MmmError
+        When ``directory`` exists and is not a model folder.
+    """
+    directory = Path(directory)
+    if directory.exists() or directory.is_symlink():
+        if not directory.is_dir() or directory.is_symlink():
+            problem = "exists and is not a folder"
+        elif any(directory.iterdir()) and not (directory / "meta.json").is_file():
+            problem = "is a folder that is not an mmm model (no meta.json); its files would be lost"
+        else:
+            return directory
+        raise MmmError(f"{problem}; choose another --output or move it away", source=str(directory))
+    return directory
 
 
 def save_model(fitted: FittedModel, directory: str | Path, summary: dict | None = None) -> Path:
@@ -69,7 +101,7 @@ def save_model(fitted: FittedModel, directory: str | Path, summary: dict | None 
     """
     from mmm.analysis.summary import summary_dict
 
-    directory = Path(directory)
+    directory = check_writable_target(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     summary = summary_dict(fitted) if summary is None else summary
     with _staging(directory) as staging:
@@ -216,14 +248,9 @@ def _require_keys(path: Path, data: dict, required: tuple[str, ...]) -> None:
 
 def _read_config(path: Path) -> Config:
     try:
-        raw = yaml.safe_load(path.read_bytes())
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or _first_line(exc)
-        raise _damaged(path, f"does not parse as YAML ({problem}{where})") from None
-    except OSError as exc:
-        raise _damaged(path, f"cannot be read ({_first_line(exc)})") from None
+        raw = read_yaml(path)
+    except MmmError as exc:
+        raise _damaged(path, exc.message) from None
     if not isinstance(raw, dict):
         raise _damaged(path, "not a configuration: expected a mapping of settings")
     try:

@@ -167,3 +167,39 @@ def test_simulation_is_reproducible(seed):
     a, b = simulate(seed=seed, weeks=20), simulate(seed=seed, weeks=20)
     pd.testing.assert_frame_equal(a.frame, b.frame)
     assert not np.allclose(simulate(seed=seed + 1, weeks=20).frame["sales"], a.frame["sales"])
+
+
+@pytest.mark.parametrize("kind", ["data folder", "file"])
+def test_fit_refuses_to_save_over_something_that_is_not_a_model(fitted_dir, tmp_path, kind):
+    config_path, _ = fitted_dir
+    target = tmp_path / "mydata"
+    if kind == "file":
+        target.write_text("precious\n")
+    else:
+        target.mkdir()
+        (target / "sales.csv").write_text("precious\n")
+
+    def files() -> dict[str, bytes]:
+        return {
+            str(p.relative_to(tmp_path)): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()
+        }
+
+    before = files()
+    result = runner.invoke(app, ["fit", str(config_path), "--output", str(target), *QUICK])
+    assert result.exit_code == 2, result.output
+    assert "is not" in result.output and "choose another --output" in result.output
+    assert "sampling" not in result.output  # refused before any work
+    assert files() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mydata"]
+
+
+def test_save_model_refuses_a_file_target_and_keeps_it(fitted_dir, tmp_path):
+    from mmm.model.store import save_model
+
+    _, out = fitted_dir
+    target = tmp_path / "notes.txt"
+    target.write_text("precious\n")
+    with pytest.raises(mmm.errors.MmmError, match="exists and is not a folder"):
+        save_model(mmm.load(out), target)
+    assert target.read_text() == "precious\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]

@@ -104,19 +104,83 @@ def page_meta(name: str, source: str | Path | None = None) -> dict[str, str]:
     }
 
 
-def write_page(page: str, output: str | Path) -> Path:
-    """Write ``page`` to ``output`` atomically (a partial file renamed once complete).
+def cannot_write(output: str | Path, exc: OSError) -> MmmError:
+    """The one-line error for a report file the system refused to write."""
+    return MmmError(f"cannot write the report: {exc.strerror or exc}", source=str(output))
+
+
+@contextlib.contextmanager
+def atomic_output(output: str | Path) -> Iterator[Path]:
+    """Yield a partial file beside ``output`` that replaces ``output`` once the block succeeds.
+
+    A symbolic link is followed (the link stays, the file it names is replaced). The partial
+    file is removed whatever happens, so a failed write leaves nothing behind and nothing
+    already there is touched.
+
+    Parameters
+    ----------
+    output : str or Path
+        The file to write; missing parent folders are created.
+
+    Yields
+    ------
+    Path
+        The partial file the block writes.
 
     Raises
     ------
     MmmError
-        When ``output`` is a folder.
+        When ``output`` is a folder or another non-regular file (a device, pipe or socket), or
+        when the system refuses to create the folder or the file (naming ``output``).
     """
-    output = Path(output)
-    if output.is_dir():
-        raise MmmError("is a folder; give the report's file name", source=str(output))
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(f".{output.name}.partial")
-    partial.write_text(page, encoding="utf-8")
-    os.replace(partial, output)
-    return output
+    try:
+        target = Path(output).resolve()
+        if target.is_dir():
+            raise MmmError("is a folder; give the report's file name", source=str(output))
+        if target.exists() and not target.is_file():
+            raise MmmError(
+                "is not a regular file (a device, pipe or socket); give the report's file name",
+                source=str(output),
+            )
+        partial = target.with_name(f".{target.name}.partial")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial.unlink(missing_ok=True)  # a stale partial, whatever it is, is never written into
+    except OSError as exc:
+        raise cannot_write(output, exc) from None
+    try:
+        yield partial
+        try:
+            os.replace(partial, target)
+        except OSError as exc:
+            raise cannot_write(output, exc) from None
+    finally:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+
+
+def write_page(page: str, output: str | Path) -> Path:
+    """Write ``page`` (UTF-8) to ``output`` atomically through :func:`atomic_output`.
+
+    Parameters
+    ----------
+    page : str
+        The rendered page.
+    output : str or Path
+        The report file.
+
+    Returns
+    -------
+    Path
+        ``output``.
+
+    Raises
+    ------
+    MmmError
+        When ``output`` is a folder or not a regular file, or cannot be written.
+    """
+    with atomic_output(output) as partial:
+        try:
+            partial.write_text(page, encoding="utf-8")
+        except OSError as exc:
+            raise cannot_write(output, exc) from None
+    return Path(output)

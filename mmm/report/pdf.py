@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from mmm.errors import MmmError
+from mmm.report.page import atomic_output
 
 #: Executable names tried, in order, when ``MMM_CHROMIUM`` is not set.
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -48,7 +49,8 @@ def print_to_pdf(html: str | Path, pdf: str | Path, browser: str | None = None) 
     html : str or Path
         The report file.
     pdf : str or Path
-        The PDF to write (replaced only when printing succeeds).
+        The PDF to write (replaced only when printing succeeds; see
+        :func:`mmm.report.page.atomic_output`).
     browser : str, optional
         The browser executable; :func:`find_browser` when omitted.
 
@@ -60,7 +62,8 @@ def print_to_pdf(html: str | Path, pdf: str | Path, browser: str | None = None) 
     Raises
     ------
     MmmError
-        When no browser is found or printing fails.
+        When no browser is found, printing fails, or ``pdf`` cannot be written (a folder, a
+        device or pipe, a folder the system refuses).
     """
     browser = browser or find_browser()
     if browser is None:
@@ -68,9 +71,11 @@ def print_to_pdf(html: str | Path, pdf: str | Path, browser: str | None = None) 
             "--pdf needs Chromium (Debian: apt-get install chromium; or set MMM_CHROMIUM to a "
             "Chrome/Chromium executable)"
         )
-    html, pdf = Path(html).resolve(), Path(pdf).resolve()
-    with tempfile.TemporaryDirectory(prefix="mmm-chromium-") as profile:
-        partial = pdf.with_name(f".{pdf.name}.partial")
+    html = Path(html).resolve()
+    with (
+        tempfile.TemporaryDirectory(prefix="mmm-chromium-") as profile,
+        atomic_output(pdf) as partial,
+    ):
         command = [
             browser,
             *HEADLESS_FLAGS,
@@ -82,11 +87,8 @@ def print_to_pdf(html: str | Path, pdf: str | Path, browser: str | None = None) 
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=PDF_TIMEOUT_S)
         except subprocess.TimeoutExpired:
-            partial.unlink(missing_ok=True)
             raise MmmError(f"Chromium did not finish printing within {PDF_TIMEOUT_S} s") from None
         if done.returncode != 0 or not partial.is_file() or partial.stat().st_size == 0:
-            partial.unlink(missing_ok=True)
             tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
             raise MmmError(f"Chromium could not print the PDF: {' '.join(tail)}", source=str(html))
-        os.replace(partial, pdf)
-    return pdf
+    return Path(pdf).absolute()

@@ -73,7 +73,7 @@ def _compiled_regression(n_controls: int):
     """Compile (once per number of controls) the regression of the treated on the controls."""
     import pymc as pm
 
-    from mmm.model.nuts import compile_model
+    from mmm.model.nuts import compile_for_nutpie
 
     with pm.Model() as model:
         x = pm.Data("X", np.zeros((3, n_controls)))
@@ -82,7 +82,7 @@ def _compiled_regression(n_controls: int):
         beta = pm.Normal("beta", 0.0, 1.0 / np.sqrt(n_controls), shape=n_controls)
         sigma = pm.HalfNormal("sigma", 1.0)
         pm.Normal("obs", alpha + x @ beta, sigma, observed=y, shape=x.shape[0])
-    return compile_model(model)
+    return compile_for_nutpie(model)
 
 
 def _fit_counterfactual(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -21,7 +20,7 @@ from mmm.interrupts import Stops, propagate_interrupts
 from mmm.model.build import Scales, build_model, channel_plan
 from mmm.model.config import Config, SamplerConfig
 from mmm.model.data import Dataset
-from mmm.model.nuts import compile_model, missing_cached_numba_api
+from mmm.model.nuts import compile_for_nutpie
 from mmm.model.transforms import ADSTOCKS, SATURATIONS, ChannelPlan
 
 #: Compiled nutpie models of this process, by structure key (oldest dropped first).
@@ -267,7 +266,7 @@ def _sample_nutpie(
         compiled = _COMPILED[reuse_key].with_data(**data)
     else:
         stage(f"compiling the model ({sampler.compile_backend})")
-        compiled = _compile_nutpie(model, sampler.compile_backend)
+        compiled = compile_for_nutpie(model, sampler.compile_backend)
         stops.check()  # an interrupt swallowed while compiling stops here, before caching
         if reuse_key is not None:
             _COMPILED[reuse_key] = compiled
@@ -303,34 +302,6 @@ def _wait(background):
     except BaseException:
         background.cancel()
         raise
-
-
-def _compile_nutpie(model: pm.Model, compile_backend: str):
-    """nutpie's model of ``model`` compiled with ``compile_backend``.
-
-    'numba' falls back to 'numba_cfunc' with a one-line notice on stderr when the PyTensor or
-    nutpie internals it needs are missing or changed (see ``missing_cached_numba_api``).
-    """
-    import nutpie
-
-    if compile_backend == "numba":
-        reason = missing_cached_numba_api()
-        if reason is None:
-            try:
-                return compile_model(model)
-            except (ImportError, AttributeError, TypeError) as exc:
-                import pytensor
-
-                reason = (
-                    f"the cached-numba API mmm uses failed on PyTensor {pytensor.__version__} "
-                    f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]})"
-                )
-        notice = f"notice: {reason}; compiling with nutpie's numba backend (slower first compile)"
-        print(notice, file=sys.stderr, flush=True)
-        compile_backend = "numba_cfunc"
-    if compile_backend == "numba_cfunc":
-        return nutpie.compile_pymc_model(model, backend="numba")
-    return nutpie.compile_pymc_model(model, backend="jax", gradient_backend="jax")
 
 
 def diagnose(

@@ -21,6 +21,7 @@ import functools
 import importlib
 import importlib.metadata
 import inspect
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -313,3 +314,30 @@ def _compiled(inputs: list, outputs: list, mode: Mode) -> Callable:
 
 def _flatten(point: dict[str, np.ndarray], values: list) -> np.ndarray:
     return np.concatenate([np.ravel(point[v.name]) for v in values]).astype("float64")
+
+
+def compile_for_nutpie(model: pm.Model, compile_backend: str = "numba"):
+    """nutpie's model of ``model`` compiled with ``compile_backend``.
+
+    Every fit (and the geo lift test) compiles through here. 'numba' falls back to
+    'numba_cfunc' with a one-line notice on stderr when the PyTensor or nutpie internals it
+    needs are missing or changed (see :func:`missing_cached_numba_api`).
+    """
+    import nutpie
+
+    if compile_backend == "numba":
+        reason = missing_cached_numba_api()
+        if reason is None:
+            try:
+                return compile_model(model)
+            except (ImportError, AttributeError, TypeError) as exc:
+                reason = (
+                    f"the cached-numba API mmm uses failed on PyTensor {pytensor.__version__} "
+                    f"({type(exc).__name__}: {' '.join(str(exc).split())[:200]})"
+                )
+        notice = f"notice: {reason}; compiling with nutpie's numba backend (slower first compile)"
+        print(notice, file=sys.stderr, flush=True)
+        compile_backend = "numba_cfunc"
+    if compile_backend == "numba_cfunc":
+        return nutpie.compile_pymc_model(model, backend="numba")
+    return nutpie.compile_pymc_model(model, backend="jax", gradient_backend="jax")

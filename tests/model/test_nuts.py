@@ -191,3 +191,21 @@ def test_compile_error_in_the_internal_api_falls_back(regression, monkeypatch, c
     ) in err.splitlines()
     beta = idata["posterior"]["beta"]
     np.testing.assert_allclose(beta.mean(("chain", "draw")), [1.0, -2.0], atol=0.2)
+
+
+@pytest.mark.slow
+def test_geo_lift_regression_falls_back_too(monkeypatch, capsys) -> None:
+    """The geo lift test compiles through the same probe, not straight into the internals."""
+    import pytensor.link.numba.cache
+    import pytensor.link.numba.dispatch  # noqa: F401  (PyTensor's modules keep their name)
+
+    from mmm.experiments import geo
+
+    monkeypatch.delattr(pytensor.link.numba.cache, "compile_numba_function_src")
+    geo._compiled_regression.cache_clear()
+    try:
+        compiled = geo._compiled_regression(2)
+    finally:
+        geo._compiled_regression.cache_clear()  # later tests get the fast path again
+    assert "compiling with nutpie's numba backend" in capsys.readouterr().err
+    assert type(compiled).__module__.startswith("nutpie")

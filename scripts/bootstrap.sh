@@ -2,7 +2,8 @@
 # Create (or refresh) the project's virtual environment .venv from uv.lock, exactly.
 # Run by scripts/demo.sh and scripts/test.sh; safe to run again (it skips work already done).
 #  1. find a Python >= 3.12 (PATH, pyenv's versions, /usr/bin; MMM_PYTHON to choose one);
-#  2. get the pinned uv into a small venv of its own, .venv-tools/ (pip install from PyPI);
+#  2. get the pinned uv: the one on PATH when it is that version, else pip-install it from PyPI
+#     into a small venv of its own, .venv-tools/;
 #  3. `uv sync --locked --extra dev` into .venv with that interpreter, never downloading one.
 # A stamp in .venv holds the hash of uv.lock and pyproject.toml: when they are unchanged, a
 # re-run returns at once. Without uv: `pip install -e '.[dev]'` (unlocked, see README.md).
@@ -47,7 +48,11 @@ find_python() {
   return 1
 }
 
-want="$(cat "$ROOT/uv.lock" "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)-uv$UV_VERSION"
+sha256() {  # stdin -> hex digest (sha256sum on Linux, shasum on macOS)
+  if command -v sha256sum >/dev/null 2>&1; then sha256sum; else shasum -a 256; fi | cut -d' ' -f1
+}
+
+want="$(cat "$ROOT/uv.lock" "$ROOT/pyproject.toml" | sha256)-uv$UV_VERSION"
 if [ -x "$VENV/bin/python" ] && version_ok "$VENV/bin/python" && [ -f "$STAMP" ] \
    && [ "$(cat "$STAMP")" = "$want" ]; then
   exit 0  # .venv already holds exactly this lock
@@ -72,16 +77,29 @@ MSG
   PY_ARGS=(--python "$PY")
 fi
 
+uv_version() {  # $1: a uv binary; prints its version
+  "$1" --version 2>/dev/null | cut -d' ' -f2
+}
+
 UV="$TOOLS/bin/uv"
-if [ ! -x "$UV" ] || [ "$("$UV" --version 2>/dev/null | cut -d' ' -f2)" != "$UV_VERSION" ]; then
-  echo "mmm setup: installing uv $UV_VERSION into .venv-tools"
-  rm -rf "$TOOLS"
-  if ! { "$PY" -m venv "$TOOLS" \
-         && "$TOOLS/bin/python" -m pip install --quiet --disable-pip-version-check \
-              "uv==$UV_VERSION"; }; then
-    echo "mmm setup: could not install uv $UV_VERSION from PyPI (see above); without uv," \
-      "install unlocked: python3 -m venv .venv && .venv/bin/pip install -e '.[dev]'" >&2
-    exit 1
+if [ ! -x "$UV" ] || [ "$(uv_version "$UV")" != "$UV_VERSION" ]; then
+  if command -v uv >/dev/null 2>&1 && [ "$(uv_version "$(command -v uv)")" = "$UV_VERSION" ]; then
+    UV="$(command -v uv)"  # the pinned uv is already installed
+  else
+    echo "mmm setup: installing uv $UV_VERSION into .venv-tools"
+    rm -rf "$TOOLS"
+    if ! "$PY" -m venv "$TOOLS"; then
+      echo "mmm setup: $PY cannot create a virtual environment (on Debian/Ubuntu:" \
+        "apt-get install python3.1X-venv for your version), or install uv $UV_VERSION" \
+        "yourself and put it on PATH" >&2
+      exit 1
+    fi
+    if ! "$TOOLS/bin/python" -m pip install --quiet --disable-pip-version-check \
+         "uv==$UV_VERSION"; then
+      echo "mmm setup: could not install uv $UV_VERSION from PyPI (see above); without uv," \
+        "install unlocked: python3 -m venv .venv && .venv/bin/pip install -e '.[dev]'" >&2
+      exit 1
+    fi
   fi
 fi
 

@@ -364,6 +364,14 @@ class _Solver:
         ]  # fmt: skip
         x0 = self.lower[self.free] / self.unit
         out = self._solve_ineq(fun, x0, constraints)
+        if not np.any(out[self.free] > 0):
+            # Spending nothing meets any floor trivially; say why instead of planning zero.
+            best = float(np.max(self._score(x0, mean)[1])) / self.unit
+            raise MmmError(
+                f"no spend reaches an ROI of {floor:g}: the first unit of spend on the best "
+                f"channel returns {best:.3g}; lower the floor (or raise the CPA ceiling)",
+                key="objective",
+            )
         kpi = float(self.response.evaluate(out, gradient=False)[0].sum(axis=1).mean())
         if kpi < floor * out.sum() * (1 - 1e-6):
             raise MmmError(

@@ -171,6 +171,11 @@ def test_infeasible_budgets_get_clear_errors(truth):
         optimize(truth, objective="max_kpi_roi_floor:50", bounds=f"{c[0]}=1x:2x")
     with pytest.raises(MmmError, match="both fixed and bounded"):
         optimize(truth, bounds=f"{c[0]}=1:2", fixed=[c[0]])
+    # A floor above the first unit's return spends nothing: refused, not an empty plan.
+    with pytest.raises(MmmError, match=r"no spend reaches an ROI of 1e\+300: the first unit"):
+        optimize(truth, objective="max_kpi_roi_floor:1e300")
+    with pytest.raises(MmmError, match=r"no spend reaches an ROI of 1e\+06"):
+        optimize(truth, objective="max_kpi_cpa_ceiling:1e-6")  # a floor of 1 / C
 
 
 def test_parsers():

@@ -25,6 +25,7 @@ from pydantic import (
 
 from mmm.errors import ConfigError
 from mmm.model.transforms import ADSTOCKS, SATURATIONS
+from mmm.yaml_io import read_yaml
 
 #: Required and optional parameters of each supported prior distribution (PyMC names).
 DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -384,20 +385,7 @@ def load_config(path: str | Path) -> Config:
         If the file is missing, is not valid YAML, or fails validation.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError("config file not found", source=str(path))
-    try:  # bytes: PyYAML reads UTF-8 and UTF-16 (by its BOM) and reports undecodable bytes
-        raw = yaml.safe_load(path.read_bytes())
-    except yaml.reader.ReaderError as exc:
-        raise ConfigError(
-            f"not valid YAML text: unreadable character at byte {exc.position} ({exc.reason}); "
-            "save the file as UTF-8",
-            source=str(path),
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise ConfigError(f"not valid YAML{where}: {exc}", source=str(path)) from None
+    raw = read_yaml(path, ConfigError, what="config file")
     if not isinstance(raw, dict):
         raise ConfigError("expected a mapping of settings at the top level", source=str(path))
     config = parse_config(raw, source=str(path))

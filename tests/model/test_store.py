@@ -81,7 +81,7 @@ DAMAGE = [
         "config-not-yaml",
         "config.yaml",
         garble("name: [small\nchannels: {"),
-        "does not parse as YAML",
+        "not valid YAML (line 2, column 9)",
     ),
     (
         "config-invalid",

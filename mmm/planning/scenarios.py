@@ -20,12 +20,20 @@ uplift over the reference and the probability of beating it) is paired draw by d
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from mmm.errors import MmmError
 from mmm.model.fit import FittedModel
@@ -33,6 +41,10 @@ from mmm.planning.objectives import Objective, channel_index, parse_amount
 from mmm.planning.optimizer import optimize
 from mmm.planning.plans import Plan, evaluate_plan, plan_summary, stat
 from mmm.planning.response import PATTERNS, ResponseModel
+from mmm.yaml_io import parse_yaml, read_yaml
+
+#: Most scenarios one file (or one ``/api/compare`` request) may hold.
+MAX_SCENARIOS = 50
 
 
 class _Strict(BaseModel):
@@ -71,10 +83,23 @@ class ScenarioFile(_Strict):
     reference: str | None = None
     scenarios: list[ScenarioSpec] = Field(min_length=1)
 
+    @field_validator("scenarios", mode="before")
+    @classmethod
+    def _at_most(cls, value: Any) -> Any:
+        # before the items are validated: a long list (e.g. one YAML alias repeated) is
+        # refused at once instead of being validated and compared item by item
+        if isinstance(value, list) and len(value) > MAX_SCENARIOS:
+            raise PydanticCustomError(
+                "too_many_scenarios",
+                "at most {limit} scenarios can be compared at once; found {count}",
+                {"limit": MAX_SCENARIOS, "count": len(value)},
+            )
+        return value
+
     @model_validator(mode="after")
     def _names(self) -> ScenarioFile:
         names = [s.name for s in self.scenarios]
-        dupes = sorted({n for n in names if names.count(n) > 1})
+        dupes = sorted(n for n, count in Counter(names).items() if count > 1)
         if dupes:
             raise ValueError(f"scenario names must be unique; repeated: {', '.join(dupes)}")
         if self.reference is not None and self.reference not in names:
@@ -88,12 +113,11 @@ def load_scenarios(path: str | Path) -> ScenarioFile:
     Raises
     ------
     MmmError
-        Naming the file and the key for a missing file, bad YAML or an invalid entry.
+        Naming the file and the key for a missing file, bad YAML (one line, with the line and
+        column; undecodable bytes included) or an invalid entry.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise MmmError("scenario file not found", source=str(path))
-    return parse_scenarios(path.read_text(), source=str(path))
+    raw = read_yaml(path, what="scenario file")
+    return validate_scenarios(raw, source=str(path))
 
 
 def parse_scenarios(text: str, source: str | None = None) -> ScenarioFile:
@@ -111,11 +135,7 @@ def parse_scenarios(text: str, source: str | None = None) -> ScenarioFile:
     MmmError
         Naming the source and the key for bad YAML or an invalid entry.
     """
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise MmmError(f"not valid YAML: {exc}", source=source) from None
-    return validate_scenarios(raw, source)
+    return validate_scenarios(parse_yaml(text, source=source), source)
 
 
 def validate_scenarios(raw: Any, source: str | None = None) -> ScenarioFile:
@@ -152,7 +172,7 @@ def allocation_spend(
     if allocation == "current":
         return spend
     for name, value in allocation.items():
-        i = channel_index(name, response.channels, key)
+        i = channel_index(name, response.channels, f"{key}.{name}")
         spend[i] = parse_amount(str(value), response.current[i], f"{key}.{name}", response.observed)
     return spend
 

@@ -156,6 +156,24 @@ def test_scenario_file_errors(quick_model_dir, tmp_path, content, message):
     assert message in words(result) and "scenarios.yaml" in words(result)
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"scenarios:\n  - {name: caf\xff, allocation: current}\n", "unreadable character at"),
+        (b"horizon: 13\nscenarios: [oops\n", "not valid YAML (line 3, column 1)"),
+    ],
+    ids=["latin-1", "unclosed"],
+)
+def test_unreadable_scenario_file_is_one_line(quick_model_dir, tmp_path, content, message):
+    path = tmp_path / "scenarios.yaml"
+    path.write_bytes(content)
+    result = invoke("optimize", quick_model_dir, "--scenarios", path)
+    assert result.exit_code == 2
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert message in result.output and str(path) in result.output
+    assert "<unicode string>" not in result.output
+
+
 def test_example_scenarios_file_is_valid(quick_model_dir):
     # The shipped example names the example model's channels; check its structure only.
     from pathlib import Path

@@ -24,7 +24,7 @@ def serve_command(
     # FastAPI and uvicorn load here only, so `mmm --help` stays fast.
     from mmm.serve.app import create_app
     from mmm.serve.planner import Planner
-    from mmm.serve.server import LOCAL_HOSTS, make_server
+    from mmm.serve.server import LOCAL_HOSTS, bind_sockets, make_server
 
     planner = Planner(model_dirs)
     if host not in LOCAL_HOSTS:
@@ -32,7 +32,9 @@ def serve_command(
             f"[bold yellow]note:[/] binding to {host}: other machines that reach this address "
             "can use the planner and read the model's figures (there is no login)."
         )
+    sockets = bind_sockets(host, port)  # before the URL is shown: a busy port is one message
     shown = f"[{host}]" if ":" in host else host
     console.print(f"mmm planner on http://{shown}:{port}/  (models: {', '.join(planner.models)})")
     console.print("Press Ctrl-C to stop.")
-    make_server(create_app(planner), host, port, log_level="warning").run()
+    server = make_server(create_app(planner, host), host, port, log_level="warning")
+    server.run(sockets=sockets)

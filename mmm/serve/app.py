@@ -14,8 +14,10 @@ Routes (all JSON unless said otherwise):
 - ``POST /api/scenarios/import``: a scenario YAML read back, validated.
 
 Bad input answers 400 (:class:`~mmm.errors.MmmError`) or 422 (a malformed body) with
-``{"error": message, "field": dotted.name}``; an unexpected failure answers 500 with a JSON
-message, and the server carries on.
+``{"error": message, "field": dotted.name}``; a body over 1 MiB answers 413
+(:mod:`mmm.serve.limits`); a ``Host`` header other than the bound address or a loopback name
+answers 400 (DNS rebinding); an unexpected failure answers 500 with a generic JSON message
+(the traceback goes to the server's log), and the server carries on.
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from mmm.errors import MmmError
+from mmm.serve.limits import MAX_BODY, BodyLimit
 from mmm.serve.planner import Planner
 from mmm.serve.schemas import (
     CompareRequest,
@@ -39,6 +43,7 @@ from mmm.serve.schemas import (
     OptimizeRequest,
     PlanSettings,
 )
+from mmm.serve.server import allowed_hosts
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("mmm.serve")
@@ -57,12 +62,15 @@ def _field(loc: tuple | list) -> str:
     return ".".join(parts) or "body"
 
 
-def create_app(planner: Planner) -> FastAPI:
+def create_app(planner: Planner, host: str = "127.0.0.1") -> FastAPI:
     """The app serving ``planner``'s models.
 
     Parameters
     ----------
     planner : Planner
+    host : str
+        The address the server binds: requests naming another host in their ``Host`` header
+        are refused with 400 (:func:`~mmm.serve.server.allowed_hosts`).
 
     Returns
     -------
@@ -70,6 +78,8 @@ def create_app(planner: Planner) -> FastAPI:
     """
     app = FastAPI(title="mmm planner", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.planner = planner
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host))
 
     @app.exception_handler(MmmError)
     async def _user_error(request: Request, exc: MmmError) -> JSONResponse:
@@ -89,9 +99,10 @@ def create_app(planner: Planner) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
+        # the details (paths, library internals) go to the server's log, not to the client
         log.exception("unexpected error on %s", request.url.path)
         return JSONResponse(
-            {"error": f"internal error: {type(exc).__name__}: {exc}", "field": None},
+            {"error": "internal error; the details are in the server's log", "field": None},
             status_code=500,
         )
 

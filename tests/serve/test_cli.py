@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -51,7 +52,26 @@ def test_binding_elsewhere_is_announced(serve_models):
     )  # fmt: skip
     out = " ".join(done.stdout.split())
     assert "note: binding to 192.0.2.1" in out and "there is no login" in out
-    assert done.returncode != 0
+    assert done.returncode == 2 and "mmm planner on" not in out
+    assert done.stderr.strip() == (
+        "error: cannot listen on 192.0.2.1 port 8050 (Cannot assign requested address); "
+        "give an address of this machine with --host"
+    )
+
+
+def test_a_busy_port_is_one_line_and_exit_2_before_any_url(serve_models):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [str(MMM), "serve", str(serve_models[0]), "--port", str(port)],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.strip() == (
+        f"error: port {port} on 127.0.0.1 is in use; pick another with --port"
+    )
 
 
 def test_a_missing_model_folder_is_one_line_and_exit_2(tmp_path: Path):

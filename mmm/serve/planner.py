@@ -54,6 +54,46 @@ def _check_channels(names: Any, response: ResponseModel, field: str) -> None:
             channel_index(bare, response.channels, f"{field}.{bare}")
 
 
+#: First characters that make a spreadsheet read a cell as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: a string read as a formula gets a leading ``'``.
+
+    Names come from model and scenario files; ``=HYPERLINK(...)`` in one must not run when the
+    export is opened. Numbers are left as they are (``-3.5`` stays a number).
+
+    Parameters
+    ----------
+    value : Any
+
+    Returns
+    -------
+    Any
+        ``value``, or ``"'" + value`` for a string starting with ``=``, ``+``, ``-``, ``@``, a
+        tab or a carriage return.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    """A :func:`csv.writer` whose rows go through :func:`csv_cell`."""
+
+    def __init__(self, writer) -> None:
+        self._writer = writer
+
+    def writerow(self, row: list) -> None:
+        self._writer.writerow([csv_cell(v) for v in row])
+
+
+def _one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters turned into single spaces."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
 @dataclass
 class LoadedModel:
     """One fitted model the app serves."""
@@ -255,23 +295,27 @@ class Planner:
         result["model"] = loaded.name
         return result
 
-    @staticmethod
-    def scenario_yaml(request: CompareRequest) -> str:
-        """The scenarios as the YAML ``mmm optimize --scenarios`` reads (validated first)."""
+    def scenario_yaml(self, request: CompareRequest) -> str:
+        """The scenarios as the YAML ``mmm optimize --scenarios`` reads.
+
+        The scenarios are first compared on the model (:meth:`compare`), so a file that
+        ``mmm optimize --scenarios`` would refuse (a horizon longer than the data, an unknown
+        channel, a budget the bounds cannot meet) is refused here with the same field named.
+        """
+        model = self.compare(request)["model"]
         spec = validate_scenarios(request.scenario_file())
         data = spec.model_dump(exclude_none=True, exclude_defaults=False)
         for scenario in data["scenarios"]:
             if "optimize" in scenario:
                 scenario["optimize"] = {k: v for k, v in scenario["optimize"].items() if v}
-        model = request.model or "MODEL"
-        header = f"# mmm optimize {model} --scenarios FILE (exported by mmm serve)\n"
+        header = f"# mmm optimize {_one_line(model)} --scenarios FILE (exported by mmm serve)\n"
         return header + yaml.safe_dump(data, sort_keys=False)
 
     def scenario_csv(self, request: CompareRequest) -> str:
         """The comparison as CSV: one row per scenario and channel, and a total row each."""
         result = self.compare(request)
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = _SafeWriter(csv.writer(out, lineterminator="\n"))
         writer.writerow(
             ["scenario", "channel", "spend", "kpi_mean", "kpi_lo", "kpi_hi",
              "uplift_mean", "p_beats_reference"]

@@ -66,7 +66,7 @@ def timed(commands: dict[str, list[str]], repeat: int, out: dict) -> dict[str, f
             walls[key].append(run(*args))
     if repeat > 1:
         out.setdefault("runs_s", {}).update(walls)
-    return {key: float(np.median(values)) for key, values in walls.items()}
+    return {key: round(float(np.median(values)), 2) for key, values in walls.items()}
 
 
 def main() -> None:
@@ -93,7 +93,7 @@ def main() -> None:
         if not args.skip_attribute:
             pq.write_table(simulate_events(args.journeys, args.seed), log)
             time_attribute(log, attribution_html, out, args.repeat)
-    out["cpu_s"] = {key: float(np.median(v)) for key, v in CPU.items()}  # type: ignore[assignment]
+    out["cpu_s"] = {key: round(float(np.median(v)), 2) for key, v in CPU.items()}  # type: ignore[assignment]
     out["load_average_1min"] = round(os.getloadavg()[0], 2)
     if args.json:
         print(json.dumps(out))

@@ -6,8 +6,11 @@ import math
 from collections.abc import Mapping
 
 
-def number(value: float, digits: int = 3) -> str:
-    """Compact human-readable number: ``1.23M``, ``45.6k``, ``0.123``, ``-12``."""
+def number(value: float | None, digits: int = 3) -> str:
+    """Compact human-readable number: ``1.23M``, ``45.6k``, ``0.123``, ``-12``; ``n/a`` for
+    a missing (None, NaN) or infinite value."""
+    if value is None:
+        return "n/a"
     value = float(value)
     if not math.isfinite(value):
         return "n/a"
@@ -20,8 +23,10 @@ def number(value: float, digits: int = 3) -> str:
     return f"{value:.{digits}g}"
 
 
-def percent(value: float, digits: int = 1) -> str:
-    """A fraction as a percentage: ``0.1234 -> '12.3%'``."""
+def percent(value: float | None, digits: int = 1) -> str:
+    """A fraction as a percentage: ``0.1234 -> '12.3%'``; ``n/a`` for a missing value."""
+    if value is None:
+        return "n/a"
     value = float(value)
     if not math.isfinite(value):
         return "n/a"

@@ -130,7 +130,8 @@ def velocity_stats(durations: dict[tuple[str, str], tuple[np.ndarray, np.ndarray
     -------
     DataFrame
         ``step``, ``group``, ``n`` and the percentiles ``p5``, ``p25``, ``p50``, ``p75``,
-        ``p95`` (rows only where at least one lead converted).
+        ``p95`` (rows only where at least one lead converted; no rows, the same columns, when
+        none did).
     """
     rows = []
     names = ("p5", "p25", "p50", "p75", "p95")
@@ -141,7 +142,7 @@ def velocity_stats(durations: dict[tuple[str, str], tuple[np.ndarray, np.ndarray
         q = np.percentile(days, [5, 25, 50, 75, 95])
         rows.append({"step": step, "group": group, "n": len(days),
                      **dict(zip(names, q, strict=True))})  # fmt: skip
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["step", "group", "n", *names])
 
 
 def _average_deal_draws(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:

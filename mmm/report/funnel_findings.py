@@ -98,6 +98,8 @@ def widest_gap(conversions: pd.DataFrame, groups: list[str]) -> dict | None:
     if sub["group"].nunique() < 2:
         return None
     spread = sub.groupby("step")["rate"].agg(lambda s: s.max() - s.min())
+    if not spread.max() > 0:  # every source at the same rate (say none converted yet)
+        return None
     step = str(spread.idxmax())
     rows = sub[sub["step"] == step].sort_values("rate")
     low, high = rows.iloc[0], rows.iloc[-1]

@@ -143,13 +143,15 @@ def volume_versus_revenue(ranking: pd.DataFrame, colors: Mapping[str, str]) -> F
     ax.barh(
         y - 0.19, ranking["revenue_share"], height=0.36, color=cols, label="share of won revenue"
     )
-    for yi, r in zip(y, ranking.itertuples(), strict=True):
+    # no MQL or no won revenue yet: the shares are NaN, drawn as no bar
+    shares = np.nan_to_num(ranking[["mql_share", "revenue_share"]].to_numpy(float), nan=0.0)
+    for yi, r, ends in zip(y, ranking.itertuples(), shares.max(axis=1), strict=True):
         ax.annotate(f"#{r.rank_by_mqls} by MQLs, #{r.rank_by_revenue} by revenue",
-                    (max(r.mql_share, r.revenue_share), yi), xytext=(6, 0),
+                    (ends, yi), xytext=(6, 0),
                     textcoords="offset points", va="center", fontsize=7.5)  # fmt: skip
     ax.set_yticks(y, groups)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_xlim(0, 1.3 * float(np.nanmax(ranking[["mql_share", "revenue_share"]].to_numpy())))
+    ax.set_xlim(0, 1.3 * float(shares.max()) if shares.size and shares.max() > 0 else 1.0)
     ax.set_title("MQL volume versus won revenue")
     ax.set_xlabel("share of all groups")
     ax.legend(loc="lower right")

@@ -87,13 +87,15 @@ def build_figures(
             f"(Kaplan-Meier: young leads count only for the days they have lived); bands: "
             f"pointwise {pct}% intervals.",
         )
-        out["velocity"] = page_figure(
-            "velocity",
-            funnel_plots.velocity_boxes(data["velocity"], steps, colors),
-            "stage velocity distributions",
-            "Days from one stage to the next among leads that made the move: box from the 25th "
-            "to the 75th percentile with the median, whiskers from the 5th to the 95th.",
-        )
+        out["velocity"] = None
+        if len(data["velocity"]):
+            out["velocity"] = page_figure(
+                "velocity",
+                funnel_plots.velocity_boxes(data["velocity"], steps, colors),
+                "stage velocity distributions",
+                "Days from one stage to the next among leads that made the move: box from the "
+                "25th to the 75th percentile with the median, whiskers from the 5th to the 95th.",
+            )
         out["cohorts"] = page_figure(
             "cohorts",
             funnel_plots.cohort_maturity(rep.cohorts, steps, rep.prob),

@@ -133,3 +133,31 @@ def test_transition_grid_rows_are_probabilities(events_file):
 def test_all_models_are_in_the_report_even_when_one_was_asked(attribution_report_file):
     page = attribution_report_file.read_text(encoding="utf-8")
     assert f"{len(MODEL_NAMES)} models" in page
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "path,conversions,nulls\nsearch,1,0\n",
+        "path,conversions,nulls\nsearch > email,3,5\n",
+        "path,conversions,nulls\nsearch > email,3,5\ndisplay,0,4\n",
+    ],
+    ids=["one-touch", "one-path", "two-paths"],
+)
+def test_a_tiny_path_table_makes_a_report(table: str, tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from mmm.cli import app
+
+    paths = tmp_path / "paths.csv"
+    paths.write_text(table)
+    out = tmp_path / "attribution.html"
+    result = CliRunner().invoke(app, ["attribute", str(paths), "--report", str(out)])
+    assert result.exit_code == 0, repr(result.exception)
+    page = out.read_text(encoding="utf-8")
+    ids = [sid for sid, _ in SECTIONS]
+    assert [i for i in Page(page).ids if i in ids] == ids
+    assert f"{len(MODEL_NAMES)} models" in page
+    channels = {c.strip() for line in table.splitlines()[1:] for c in line.split(",")[0].split(">")}
+    models = section_text(page, "models")
+    assert all(f"{c}</td>" in models for c in channels), models

@@ -175,3 +175,50 @@ def test_report_to_a_folder_is_one_line_error(crm_file: Path, tmp_path: Path):
     assert result.exit_code == 2
     assert "is a folder; give the report's file name" in result.output
     assert "Traceback" not in result.output
+
+
+EXAMPLE_CRM = Path(__file__).resolve().parents[2] / "configs" / "leads" / "example_crm.csv"
+
+
+def _tiny_report(rows: pd.DataFrame, tmp_path: Path) -> str:
+    """The funnel report of ``rows`` written through the CLI, checked for every section."""
+    crm = tmp_path / "crm.csv"
+    rows.to_csv(crm, index=False)
+    out = tmp_path / "funnel.html"
+    result = runner.invoke(app, ["funnel", str(crm), "--report", str(out)])
+    assert result.exit_code == 0, repr(result.exception)
+    page = out.read_text(encoding="utf-8")
+    ids = [sid for sid, _ in SECTIONS]
+    assert [i for i in Page(page).ids if i in ids] == ids
+    return page
+
+
+def test_three_leads_none_converted_make_a_report(tmp_path: Path):
+    rows = pd.read_csv(EXAMPLE_CRM)
+    page = _tiny_report(rows[rows["mql"].isna()].head(3), tmp_path)
+    velocity = section_text(page, "velocity")
+    assert "Too few leads: none has moved on to a next stage yet." in velocity
+    assert "fig-velocity" not in page
+    # every source at 0%: no 'converts best ... and worst' finding between equal rates
+    assert "converts best" not in section_text(page, "findings")
+
+
+def test_twenty_leads_show_na_where_an_account_step_has_no_interval(tmp_path: Path):
+    from mmm.leads.accounts import account_view
+
+    rows = pd.read_csv(EXAMPLE_CRM).head(20)
+    page = _tiny_report(rows, tmp_path)
+    leads = read_leads(tmp_path / "crm.csv")
+    rep = funnel_report(leads, "first_touch")
+    acc = account_view(leads, as_of=rep.as_of).funnel
+    assert acc["lo"].isna().any() and acc["lo"].notna().any()  # both kinds of row are checked
+    cells = re.findall(r'<td class="num">([^<]*)</td>', section_text(page, "accounts"))
+    rates = cells[2::4]  # entered, converted, rate, naive per step
+    for rate, row in zip(rates, acc.itertuples(), strict=True):
+        want = "n/a" if pd.isna(row.lo) else f"{percent(row.rate)} [{percent(row.lo)}, "
+        assert rate.startswith(want), (row.step, rate)
+
+
+def test_missing_values_format_as_na():
+    assert number(None) == "n/a" and percent(None) == "n/a"
+    assert number(float("nan")) == "n/a" and percent(float("inf")) == "n/a"

@@ -56,11 +56,12 @@ def _numbers(tree):
         yield tree
 
 
-def load_all(config_bytes: bytes) -> None:
+def load_all(config_bytes: bytes) -> list:
     """Write the config beside the example data, then load the config, its data and lift tests.
 
     A loaded config holds only finite numbers (NaN or infinity would surface as a sampler
-    failure much later).
+    failure much later). Returns what each step gave (a result or its ``MmmError``), in
+    order: the config, then (when it loaded) the data and any lift tests.
     """
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "configs").mkdir()
@@ -71,11 +72,13 @@ def load_all(config_bytes: bytes) -> None:
         path.write_bytes(config_bytes)
         config = user_error_or_result(lambda: load_config(path), path)
         if not isinstance(config, Config):
-            return
+            return [config]
         assert all(math.isfinite(x) for x in _numbers(config.model_dump())), config
-        user_error_or_result(lambda: load_dataset(config), config.data.path)
+        steps = [config, user_error_or_result(lambda: load_dataset(config), config.data.path)]
         if config.calibration.lift_tests is not None:
-            user_error_or_result(lambda: load_lift_records(config), config.calibration.lift_tests)
+            lift = config.calibration.lift_tests
+            steps.append(user_error_or_result(lambda: load_lift_records(config), lift))
+        return steps
 
 
 @given(tree=st.one_of(mutated_tree(EXAMPLE), mutated_tree(RICH)))
@@ -85,8 +88,11 @@ def test_mutated_keys_and_values(tree):
 
 def test_unmutated_examples_load():
     """The property tests start from configs that load (so a mutation is what breaks them)."""
-    for tree in (EXAMPLE, RICH):
-        load_all(yaml.safe_dump(tree).encode())
+    plain = load_all(yaml.safe_dump(EXAMPLE).encode())
+    assert [type(step).__name__ for step in plain] == ["Config", "Dataset"], plain
+    rich = load_all(yaml.safe_dump(RICH).encode())
+    assert [type(step).__name__ for step in rich] == ["Config", "Dataset", "list"], rich
+    assert len(rich[2]) == 1  # the one lift test of LIFT_CSV
 
 
 @given(data=mutated_bytes(EXAMPLE_TEXT))

@@ -8,27 +8,21 @@ cell and stack columns into further tables in a narrow terminal.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 from mmm.cli.layout import Column, StackedTable
+from mmm.numbers import compact
 
-_SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
 #: The dash between the ends of an interval.
 DASH = "\u2013"
 
 
 def format_number(value: float | None) -> str:
-    """Compact human-readable number: 1.23M, 45.6k, 0.123, 4.5T ('n/a' for None or NaN)."""
-    if value is None or math.isnan(value):
-        return "n/a"
-    magnitude = abs(value)
-    if math.isinf(value) or magnitude >= 999.5e12:
-        return f"{value:.3g}"
-    for limit, suffix in _SUFFIXES:
-        if magnitude >= 0.9995 * limit:  # 999.6k reads 1M, not 1e+03k
-            return f"{value / limit:.3g}{suffix}"
-    return f"{value:.3g}"
+    """Compact human-readable number: 1.23M, 45.6k, 0.123, 4.5T ('n/a' for None or NaN).
+
+    See :func:`mmm.numbers.compact`, shared with the planner's messages and the reports.
+    """
+    return compact(value)
 
 
 def format_signed(value: float) -> str:

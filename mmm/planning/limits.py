@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mmm.errors import MmmError
+from mmm.numbers import compact, times
 
 #: Amounts above this multiple of the data's average horizon spend (or KPI) are refused.
 ABSURD_MULTIPLE = 1000.0
@@ -39,20 +40,6 @@ ABSURD_MULTIPLE = 1000.0
 RANGE_TOLERANCE = 0.05
 
 _NOUNS = {"weekly": "week", "daily": "day"}
-
-
-def _times(ratio: float) -> str:
-    """A ratio as ``3.2x``, ``0.15x`` or ``1,500x``."""
-    return f"{ratio:,.0f}x" if ratio >= 1000 else f"{ratio:.3g}x"
-
-
-def _money(value: float) -> str:
-    """A compact amount for messages: 1.35M, 52k, 0.5."""
-    magnitude = abs(value)
-    for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if magnitude >= limit and magnitude < 1e15:
-            return f"{value / limit:.3g}{suffix}"
-    return f"{value:.3g}"
 
 
 def _finite_nonnegative(value: float, key: str, what: str, positive: bool = False) -> float:
@@ -146,7 +133,7 @@ class ObservedSpend:
         if self.horizon_spend > 0 and value > self.limit():
             raise MmmError(
                 f"{what} is more than {ABSURD_MULTIPLE:,.0f}x the total media spend "
-                f"of an average {self.span} in the data ({_money(self.horizon_spend)}); amounts "
+                f"of an average {self.span} in the data ({compact(self.horizon_spend)}); amounts "
                 "are spend over the whole horizon in the data's currency: check the units and "
                 "the number of zeros",
                 key=key,
@@ -195,8 +182,8 @@ class ObservedSpend:
                     "observed": observed,
                     "ratio": ratio,
                     "message": (
-                        f"{name}: {_times(ratio)} the {where} {self.frequency} spend observed "
-                        f"({_money(planned)} vs {_money(observed)}); the response there is "
+                        f"{name}: {times(ratio)} the {where} {self.frequency} spend observed "
+                        f"({compact(planned)} vs {compact(observed)}); the response there is "
                         "extrapolated"
                     ),
                 }
@@ -284,7 +271,7 @@ def check_target(target: float, observed: ObservedSpend | None, key: str = "obje
     if target > ABSURD_MULTIPLE * observed.horizon_kpi:
         raise MmmError(
             f"the KPI target {target:g} is more than {ABSURD_MULTIPLE:,.0f}x the total KPI of an "
-            f"average {observed.span} in the data ({_money(observed.horizon_kpi)}); check the "
+            f"average {observed.span} in the data ({compact(observed.horizon_kpi)}); check the "
             "units and the number of zeros",
             key=key,
         )

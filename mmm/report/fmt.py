@@ -5,22 +5,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from mmm.numbers import compact
+
 
 def number(value: float | None, digits: int = 3) -> str:
     """Compact human-readable number: ``1.23M``, ``45.6k``, ``0.123``, ``-12``; ``n/a`` for
-    a missing (None, NaN) or infinite value."""
+    a missing (None, NaN) or infinite value (see :func:`mmm.numbers.compact`)."""
     if value is None:
         return "n/a"
     value = float(value)
-    if not math.isfinite(value):
-        return "n/a"
-    magnitude = abs(value)
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if magnitude >= limit:
-            return f"{value / limit:.{digits}g}{suffix}"
-    if magnitude == 0:
-        return "0"
-    return f"{value:.{digits}g}"
+    return compact(value, digits) if math.isfinite(value) else "n/a"
 
 
 def percent(value: float | None, digits: int = 1) -> str:

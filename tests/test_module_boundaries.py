@@ -86,6 +86,38 @@ def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return cycles
 
 
+def unused_private_functions(source: str) -> list[str]:
+    """Module-level private functions that nothing in ``source`` refers to.
+
+    A private name never leaves its module (see the test below), so one unused in its own
+    module is dead code. A use is any name, attribute or string constant equal to it.
+    """
+    tree = ast.parse(source)
+    defined = {
+        node.name: node
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and _private(node.name)
+    }
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    used |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    used |= {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)}  # __all__, getattr
+    return sorted(name for name in defined if name not in used)
+
+
+def test_no_unused_private_function() -> None:
+    found = {
+        name: hits
+        for name, path in MODULES.items()
+        if (hits := unused_private_functions(path.read_text(encoding="utf-8")))
+    }
+    assert found == {}
+
+
+def test_unused_private_function_check_finds_them() -> None:
+    source = "def _used(x):\n    return x\n\ndef _dead():\n    pass\n\nVALUE = _used(1)\n"
+    assert unused_private_functions(source) == ["_dead"]
+
+
 def test_no_private_name_imported_across_modules() -> None:
     found = {
         name: hits

@@ -1,0 +1,157 @@
+"""The geo panel model: channel effects pooled across geos (see docs/model.md, "Panels").
+
+Each geo's KPI is scaled by its own mean and each geo's spend by its own mean per channel, so
+every geo enters in comparable units. Adstock and saturation shapes are shared by all geos (in
+these scaled units); the size of each channel's effect varies by geo through its ROI::
+
+    log ROI[g, m] = log ROI[m] + s[m] * z[g, m],   z ~ Normal(0, 1)
+
+with ``s[m] = tau[m]`` (``pooling: partial``, tau from ``priors.geo_effect_sd``), ``0``
+(``full``: one ROI for every geo) or the ROI prior's own sigma around its median (``none``:
+each geo on its own, no shared mean). A channel with a ``beta`` prior varies the same way on
+``log beta``. Geos get their own level and trend around shared ones (non-centred); the
+seasonality and the control coefficients are shared; the noise scale is per geo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+
+from mmm.errors import ConfigError
+from mmm.experiments.records import LiftRecord
+from mmm.model.config import Config
+from mmm.model.data import Dataset
+from mmm.model.inputs import Scales, channel_plan, compute_scales, model_coords, model_data
+from mmm.model.lift_terms import add_lift_likelihoods, add_mta_prior, lift_windows
+from mmm.model.priors import prior_rv, transform_parameters, vector_prior_rv
+
+#: Guards the division by a geo's total response where the geo never spends on a channel.
+RESPONSE_FLOOR = 1e-12
+
+
+def build_panel_model(
+    config: Config, dataset: Dataset, lift_records: Sequence[LiftRecord] = ()
+) -> tuple[pm.Model, Scales]:
+    """Build the hierarchical PyMC model of a geo panel.
+
+    Parameters
+    ----------
+    config : Config
+    dataset : Dataset
+        A panel (``dataset.is_panel``).
+    lift_records : sequence of LiftRecord
+        Lift tests; one naming a geo calibrates that geo's response.
+
+    Returns
+    -------
+    model : pymc.Model
+    scales : Scales
+        Per-geo divisors (``target`` (G,), ``spend`` (G, M)).
+    """
+    scales = compute_scales(dataset)
+    plan = channel_plan(config)
+    with pm.Model(coords=model_coords(config, dataset, plan)) as model:
+        data = {k: pm.Data(f"{k}_data", v) for k, v in model_data(config, dataset, scales).items()}
+        target = data["target"]  # (G, T)
+        n_geos, n_periods = target.shape[0], target.shape[1]
+        params = transform_parameters(config, plan)
+        response = plan.response(data["lagged_spend"], params, xp=pt)  # (G * T, M)
+        response = response.reshape((n_geos, n_periods, len(config.channels)))
+        beta = geo_coefficients(config, data, response.sum(axis=1))  # (G, M)
+        centered = response - response.mean(axis=1, keepdims=True)
+        mu = _geo_varying("level", config.priors.level, config.priors.geo_level_sd)[:, None]
+        mu = mu + (centered * beta[:, None, :]).sum(axis=-1)
+        if "trend" in data:
+            trend = _geo_varying("trend", config.priors.trend, config.priors.geo_trend_sd)
+            mu = mu + trend[:, None] * data["trend"][None, :]
+        if "fourier" in data:
+            season = prior_rv("seasonality", config.priors.seasonality, dims="fourier")
+            mu = mu + pt.dot(data["fourier"], season)[None, :]
+        if "controls" in data:
+            gamma = prior_rv("control_coef", config.priors.controls, dims="control")
+            mu = mu + pt.dot(data["controls"], gamma)
+        windows = lift_windows(list(lift_records), dataset, scales.geo_spend, plan)
+        add_lift_likelihoods(windows, plan, params, beta, scales.geo_target)
+        totals = beta * response.sum(axis=1) * scales.geo_target[:, None]
+        add_mta_prior(config.calibration.mta, config.channel_names, totals.sum(axis=0))
+        sigma = prior_rv("sigma", config.priors.sigma, dims="geo")[:, None]
+        dims = ("geo", "date")
+        if config.likelihood == "student_t":
+            nu = prior_rv("nu", config.priors.nu)
+            pm.StudentT("y", nu=nu, mu=mu, sigma=sigma, observed=target, dims=dims)
+        else:
+            pm.Normal("y", mu=mu, sigma=sigma, observed=target, dims=dims)
+    return model, scales
+
+
+def _geo_varying(name: str, prior, spread_prior) -> pt.TensorVariable:
+    """``name`` per geo: a shared value plus a non-centred geo deviation (Deterministic)."""
+    shared = prior_rv(name, prior)
+    spread = prior_rv(f"geo_{name}_sd", spread_prior)
+    z = pm.Normal(f"geo_{name}_z", 0.0, 1.0, dims="geo")
+    return pm.Deterministic(f"geo_{name}", shared + spread * z, dims="geo")
+
+
+def geo_coefficients(
+    config: Config, data: dict[str, pt.TensorVariable], response_total: pt.TensorVariable
+) -> pt.TensorVariable:
+    """``beta[g, m]`` in scaled units, from pooled ROI (or beta) effects per geo.
+
+    ROI[g, m] = scale_y[g] * beta[g, m] * sum_t response[g, t, m] / sum_t spend[g, t, m], so
+    beta = ROI * (spend / scale_y) / sum_t response (zero where a geo never spends).
+    """
+    channels = config.channels
+    pooling = np.array([c.pooling for c in channels])
+    by_roi = [i for i, c in enumerate(channels) if c.prior.roi is not None]
+    by_beta = [i for i, c in enumerate(channels) if c.prior.beta is not None]
+    unpooled_beta = [channels[i].name for i in by_beta if pooling[i] == "none"]
+    if unpooled_beta:
+        raise ConfigError(
+            f"channel '{unpooled_beta[0]}': 'pooling: none' in a panel needs an ROI prior "
+            "(prior: {roi: ...}); use 'partial' or 'full' with a beta prior",
+            key="pooling",
+        )
+    model = pm.modelcontext(None)
+    tau = None
+    if (pooling == "partial").any():
+        tau = prior_rv("geo_effect_sd", config.priors.geo_effect_sd, dims="channel")
+    z = (
+        pm.Normal("geo_effect_z", 0.0, 1.0, dims=("geo", "channel"))
+        if tau is not None or (pooling == "none").any()
+        else None
+    )
+
+    def spread(idx: list[int], own_sigma: np.ndarray) -> pt.TensorVariable | float:
+        """``s[m] * z[g, m]`` for the channels ``idx`` (see the module doc)."""
+        if z is None:
+            return 0.0
+        partial = (pooling[idx] == "partial").astype(float)
+        none = (pooling[idx] == "none").astype(float)
+        scale = none * own_sigma
+        if tau is not None:
+            scale = scale + partial * tau[idx]
+        return scale * z[:, idx]
+
+    pieces = []
+    if by_beta:
+        model.add_coord("beta_channel", [channels[i].name for i in by_beta])
+        priors = [channels[i].prior.beta for i in by_beta]
+        free = vector_prior_rv("beta_free", priors, "beta_channel")
+        pieces.append(free * pt.exp(spread(by_beta, np.zeros(len(by_beta)))))
+    if by_roi:
+        model.add_coord("roi_channel", [channels[i].name for i in by_roi])
+        sigma = np.array([channels[i].prior.roi.sigma for i in by_roi])
+        roi = pm.LogNormal("roi", mu=data["roi_log_median"], sigma=sigma, dims="roi_channel")
+        # an unpooled channel has no shared ROI: its geos scatter around the prior median
+        log_mean = pt.where(pooling[by_roi] == "none", data["roi_log_median"], pt.log(roi))
+        roi_geo = pt.exp(log_mean + spread(by_roi, sigma))
+        pm.Deterministic("roi_geo", roi_geo, dims=("geo", "roi_channel"))
+        total = response_total[:, by_roi] + RESPONSE_FLOOR
+        pieces.append(roi_geo * data["roi_spend_per_target"] / total)
+    back = np.argsort(by_beta + by_roi)
+    beta = pt.concatenate(pieces, axis=1)[:, back] if len(pieces) > 1 else pieces[0]
+    return pm.Deterministic("beta", beta, dims=("geo", "channel"))

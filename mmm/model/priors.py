@@ -1,0 +1,48 @@
+"""Model variables from configured priors, shared by the national and the panel model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+
+from mmm.errors import ConfigError
+from mmm.model.config import ChannelConfig, Config, Prior
+from mmm.model.transforms import ADSTOCKS, SATURATIONS, ChannelPlan
+
+
+def prior_rv(name: str, prior: Prior, dims: str | tuple | None = None) -> pt.TensorVariable:
+    """A model variable with the configured prior."""
+    return getattr(pm, prior.dist)(name, **prior.params, dims=dims)
+
+
+def vector_prior_rv(name: str, priors: list[Prior], dims: str | tuple) -> pt.TensorVariable:
+    """One vector variable whose elements may have different parameters of one family."""
+    families = {p.dist for p in priors}
+    if len(families) > 1:
+        raise ConfigError(
+            f"priors for '{name}' mix distributions {sorted(families)} across channels; "
+            "channels sharing a transform must use one distribution family per parameter",
+            key=name,
+        )
+    keys = set().union(*(p.params for p in priors))
+    kwargs = {k: np.array([p.params[k] for p in priors]) for k in keys}
+    return getattr(pm, priors[0].dist)(name, **kwargs, dims=dims)
+
+
+def transform_parameters(config: Config, plan: ChannelPlan) -> dict[str, pt.TensorVariable]:
+    """The adstock and saturation parameters, one vector per transform over its channels."""
+    params = {}
+    for kind, registry in (("adstock", ADSTOCKS), ("saturation", SATURATIONS)):
+        for name in plan.groups(kind):
+            members = [config.channels[i] for i in plan.members(kind, name)]
+            for param, (dist, kwargs) in registry[name].default_priors.items():
+                default = Prior.of(dist, **kwargs)
+                priors = [_channel_transform(c, kind).priors.get(param, default) for c in members]
+                var = plan.param_name(name, param)
+                params[var] = vector_prior_rv(var, priors, plan.dim_name(name))
+    return params
+
+
+def _channel_transform(channel: ChannelConfig, kind: str):
+    return channel.adstock if kind == "adstock" else channel.saturation

@@ -185,15 +185,27 @@ class SaturationConfig(_Strict):
 
 DEFAULT_CHANNEL_PRIOR = ChannelPrior(roi=RoiPrior())
 
+#: How a channel's effect is shared across geos in a panel model (see docs/model.md):
+#: ``partial`` pools geo effects toward the channel's mean (hierarchical), ``full`` fits one
+#: effect for every geo, ``none`` fits each geo on its own.
+Pooling = Literal["partial", "full", "none"]
+
 
 class ChannelConfig(_Strict):
-    """One paid media channel; ``name`` is the spend column unless ``column`` says otherwise."""
+    """One paid media channel; ``name`` is the spend column unless ``column`` says otherwise.
+
+    In a panel (``data.geo_column`` set), ``level: national`` declares a channel bought
+    nationally (the same value in every geo of a period; it is split across geos), and
+    ``pooling`` says how its effect is shared across geos. Both are ignored for national data.
+    """
 
     name: str
     column: str | None = None
     adstock: AdstockConfig = AdstockConfig()
     saturation: SaturationConfig = SaturationConfig()
     prior: ChannelPrior = DEFAULT_CHANNEL_PRIOR
+    level: Literal["auto", "geo", "national"] = "auto"
+    pooling: Pooling = "partial"
 
     @property
     def spend_column(self) -> str:
@@ -207,14 +219,27 @@ class Defaults(_Strict):
     adstock: AdstockConfig | None = None
     saturation: SaturationConfig | None = None
     prior: ChannelPrior | None = None
+    pooling: Pooling | None = None
 
 
 class DataConfig(_Strict):
-    """Where the data is and which columns hold the date and the KPI."""
+    """Where the data is and which columns hold the date and the KPI.
+
+    With ``geo_column`` the table is a panel in long format, one row per geo and period;
+    ``population_column`` (optional, constant within a geo) splits national channels.
+    """
 
     path: Path
     date_column: str = "date"
     target_column: str
+    geo_column: str | None = None
+    population_column: str | None = None
+
+    @model_validator(mode="after")
+    def _population_needs_geo(self) -> DataConfig:
+        if self.population_column is not None and self.geo_column is None:
+            raise ValueError("'population_column' needs 'geo_column' (it describes geos)")
+        return self
 
 
 class SeasonalityConfig(_Strict):
@@ -234,6 +259,11 @@ class ModelPriors(_Strict):
     controls: Prior = Prior.of("Normal", mu=0.0, sigma=0.5)
     sigma: Prior = Prior.of("HalfNormal", sigma=0.3)
     nu: Prior = Prior.of("Gamma", alpha=2.0, beta=0.1)
+    #: Panels only: spread of the geos' levels and trends around the shared ones, and of the
+    #: geos' log media effects around the channel's (``tau`` of the hierarchy).
+    geo_level_sd: Prior = Prior.of("HalfNormal", sigma=0.2)
+    geo_trend_sd: Prior = Prior.of("HalfNormal", sigma=0.2)
+    geo_effect_sd: Prior = Prior.of("HalfNormal", sigma=0.5)
 
 
 class SamplerConfig(_Strict):
@@ -333,6 +363,9 @@ class Config(_Strict):
         roles = {self.data.date_column: "the date"}
         uses = [
             ("data.target_column", self.data.target_column, "the target"),
+            *((f"data.{key}", column, f"the {key.removesuffix('_column')}")
+              for key in ("geo_column", "population_column")
+              if (column := getattr(self.data, key)) is not None),
             *((f"channels[{i}]", c.spend_column, f"channel '{c.name}'")
               for i, c in enumerate(self.channels)),
             *((f"controls[{i}]", column, "a control") for i, column in enumerate(self.controls)),
@@ -354,6 +387,11 @@ class Config(_Strict):
                     f"which is not among the channels ({', '.join(names)})"
                 )
         return self
+
+    @property
+    def is_panel(self) -> bool:
+        """Whether the data is a geo panel (``data.geo_column`` set)."""
+        return self.data.geo_column is not None
 
     @property
     def channel_names(self) -> list[str]:

@@ -1,14 +1,13 @@
 """Read the modeling data and validate it in named steps.
 
-``load_dataset(config)`` reads CSV or Parquet, runs each check below in order and returns a
-:class:`Dataset`. Each check raises one :class:`~mmm.errors.DataError` naming the file, the
-column and the row as a spreadsheet shows it (the header is row 1, the first data row is 2).
+``load_dataset(config)`` reads CSV or Parquet, runs the named checks of :mod:`mmm.model.checks`
+in order (a panel's in :mod:`mmm.model.panel_data`) and returns a :class:`Dataset`. Each check
+raises one :class:`~mmm.errors.DataError` naming the file, the column and the row as a
+spreadsheet shows it (the header is row 1, the first data row is 2).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -16,64 +15,33 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from mmm.errors import DataError
+from mmm.model.checks import (
+    check_columns_present,
+    check_columns_unique,
+    check_control_varies,
+    check_dates_parse,
+    check_dates_sorted,
+    check_dates_unique,
+    check_enough_rows,
+    check_nonnegative,
+    check_not_all_zero,
+    check_numeric_finite,
+    check_regular_frequency,
+    check_target_varies,
+    count_parameters,
+)
 from mmm.model.config import Config
-from mmm.model.transforms import ADSTOCKS, SATURATIONS
+from mmm.model.dataset import Dataset, GeoSplit
+from mmm.model.panel_data import panel_dataset
 
-#: Supported period lengths in days and their names.
-FREQUENCIES = {7: "weekly", 1: "daily"}
-HEADER_ROWS = 1
-#: Dates outside this range are typos (a year 22 or -5 would also break date arithmetic).
-DATE_RANGE = (pd.Timestamp("1900-01-01"), pd.Timestamp("2199-12-31"))
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """Validated model inputs in original units.
-
-    Attributes
-    ----------
-    dates : pandas.DatetimeIndex
-        One per period, sorted, evenly spaced.
-    target : ndarray (T,)
-        The KPI.
-    spend : ndarray (T, M)
-        Spend per channel, columns in ``channels`` order.
-    controls : ndarray (T, C)
-        Control variables, columns in ``control_names`` order.
-    channels, control_names : tuple of str
-    period_days : int
-        7 for weekly data, 1 for daily.
-    source : str
-        The file the data came from.
-    """
-
-    dates: pd.DatetimeIndex
-    target: np.ndarray
-    spend: np.ndarray
-    controls: np.ndarray
-    channels: tuple[str, ...]
-    control_names: tuple[str, ...]
-    period_days: int
-    source: str = "<memory>"
-
-    @property
-    def n_periods(self) -> int:
-        """Number of periods T."""
-        return len(self.dates)
-
-    @property
-    def frequency(self) -> str:
-        """'weekly' or 'daily'."""
-        return FREQUENCIES[self.period_days]
-
-    def to_frame(self, date_column: str = "date", target_column: str = "y") -> pd.DataFrame:
-        """The data as one table (channels by name, controls by name)."""
-        frame = pd.DataFrame({date_column: self.dates, target_column: self.target})
-        for i, name in enumerate(self.channels):
-            frame[name] = self.spend[:, i]
-        for i, name in enumerate(self.control_names):
-            frame[name] = self.controls[:, i]
-        return frame
+__all__ = [
+    "Dataset",
+    "GeoSplit",
+    "count_parameters",
+    "dataset_from_frame",
+    "load_dataset",
+    "read_table",
+]
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -113,6 +81,8 @@ def load_dataset(config: Config) -> Dataset:
 
 def dataset_from_frame(frame: pd.DataFrame, config: Config, source: str = "<data>") -> Dataset:
     """Validate an in-memory table for ``config`` and build the :class:`Dataset`."""
+    if config.is_panel:
+        return panel_dataset(frame, config, source)
     date_col, target_col = config.data.date_column, config.data.target_column
     spend_cols = [c.spend_column for c in config.channels]
     control_cols = list(config.controls)
@@ -133,241 +103,16 @@ def dataset_from_frame(frame: pd.DataFrame, config: Config, source: str = "<data
         check_control_varies(values[col], col, source)
     check_enough_rows(len(frame), count_parameters(config), source)
 
+    controls = np.zeros((len(frame), 0))
+    if control_cols:
+        controls = np.column_stack([values[c] for c in control_cols])
     return Dataset(
         dates=pd.DatetimeIndex(dates),
-        target=values[target_col],
-        spend=np.column_stack([values[c] for c in spend_cols]),
-        controls=(
-            np.column_stack([values[c] for c in control_cols])
-            if control_cols
-            else np.zeros((len(frame), 0))
-        ),
+        geo_target=values[target_col][None, :],
+        geo_spend=np.column_stack([values[c] for c in spend_cols])[None],
+        geo_controls=controls[None],
         channels=tuple(config.channel_names),
         control_names=tuple(control_cols),
         period_days=period_days,
         source=source,
     )
-
-
-def _row(position: int) -> int:
-    """Spreadsheet row number of the 0-based data position."""
-    return int(position) + 1 + HEADER_ROWS
-
-
-# --------------------------------------------------------------------------------------------
-# Named checks
-# --------------------------------------------------------------------------------------------
-def check_columns_present(frame: pd.DataFrame, columns: list[str], source: str) -> None:
-    """Every column the config names exists."""
-    missing = [c for c in dict.fromkeys(columns) if c not in frame.columns]
-    if missing:
-        available = ", ".join(map(str, frame.columns))
-        raise DataError(
-            f"missing column(s) {', '.join(missing)} (the file has: {available})",
-            source=source,
-            key=missing[0],
-        )
-
-
-def check_columns_unique(frame: pd.DataFrame, columns: list[str], source: str) -> None:
-    """Every column the config names appears once in the table."""
-    for column in dict.fromkeys(columns):
-        count = int((frame.columns == column).sum())
-        if count > 1:
-            raise DataError(
-                f"the table has {count} columns named '{column}'; rename or drop the copies",
-                source=source,
-                key=column,
-            )
-
-
-def check_dates_parse(column: pd.Series, name: str, source: str) -> pd.Series:
-    """Dates parse (ISO strings or datetimes); returns them as datetime64 without time zone.
-
-    Numbers are not dates (pandas would read them as nanoseconds after 1970). A time zone
-    offset is dropped, keeping the date as written, so zoned and plain dates may mix.
-    """
-    parsed = _parse_dates(column)
-    unread = parsed.isna().to_numpy()
-    outside = ~unread & ~parsed.between(*DATE_RANGE).to_numpy()
-    bad = np.flatnonzero(unread | outside)
-    if bad.size:
-        value = column.iloc[bad[0]]
-        message = (
-            f"cannot read {value!r} as a date (use YYYY-MM-DD)"
-            if unread[bad[0]]
-            else f"date {value!r} is not between {DATE_RANGE[0].year} and {DATE_RANGE[1].year}"
-        )
-        raise DataError(message, source=source, key=name, row=_row(bad[0]))
-    return parsed
-
-
-def _parse_dates(column: pd.Series) -> pd.Series:
-    """Each value as a time-zone-free timestamp; NaT where it is not a date."""
-    if column.dtype.kind == "M":
-        parsed = column
-    else:
-        values = column.astype(object)
-        if column.dtype.kind in "biufc":
-            values = pd.Series(None, index=column.index, dtype=object)
-        elif column.dtype == object:
-            is_date = values.map(lambda v: isinstance(v, str | date | np.datetime64))
-            values = values.where(is_date.astype(bool), None)
-        try:
-            parsed = pd.to_datetime(values, errors="coerce", format="mixed")
-        except (ValueError, TypeError, OverflowError):  # e.g. zoned and plain dates mixed
-            parsed = pd.to_datetime(values.map(_one_date), errors="coerce")
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_localize(None)
-    return parsed
-
-
-def _one_date(value: object) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(value)
-    except (ValueError, TypeError, OverflowError):
-        return pd.NaT
-    return stamp.tz_localize(None) if stamp is not pd.NaT and stamp.tzinfo else stamp
-
-
-def check_dates_unique(dates: pd.Series, name: str, source: str) -> None:
-    """No date appears twice."""
-    dup = np.flatnonzero(dates.duplicated().to_numpy())
-    if dup.size:
-        raise DataError(
-            f"duplicate date {dates.iloc[dup[0]].date()}", source=source, key=name, row=_row(dup[0])
-        )
-
-
-def check_dates_sorted(dates: pd.Series, name: str, source: str) -> None:
-    """Dates increase from row to row."""
-    steps = np.diff(dates.to_numpy().astype("datetime64[D]").astype(np.int64))
-    bad = np.flatnonzero(steps < 0)
-    if bad.size:
-        raise DataError(
-            f"dates are not sorted: {dates.iloc[bad[0] + 1].date()} follows the later date "
-            f"{dates.iloc[bad[0]].date()} (sort the file by date)",
-            source=source,
-            key=name,
-            row=_row(bad[0] + 1),
-        )
-
-
-def check_regular_frequency(dates: pd.Series, name: str, source: str) -> int:
-    """Dates are evenly spaced, weekly or daily, with no gaps; returns the step in days."""
-    if len(dates) < 2:
-        raise DataError("need at least two dates", source=source, key=name)
-    steps = np.diff(dates.to_numpy().astype("datetime64[D]").astype(np.int64))
-    step = int(np.median(steps))
-    if step not in FREQUENCIES:
-        raise DataError(
-            f"dates are {step} days apart; mmm models weekly (7) or daily (1) data",
-            source=source,
-            key=name,
-        )
-    bad = np.flatnonzero(steps != step)
-    if bad.size:
-        i = bad[0]
-        raise DataError(
-            f"gap in the {FREQUENCIES[step]} series: {dates.iloc[i].date()} is followed by "
-            f"{dates.iloc[i + 1].date()} ({steps[i]} days, expected {step}); "
-            "fill missing periods with zero spend",
-            source=source,
-            key=name,
-            row=_row(i + 1),
-        )
-    return step
-
-
-def check_numeric_finite(column: pd.Series, name: str, source: str) -> np.ndarray:
-    """The column is numeric with no missing, NaN or infinite values."""
-    values = pd.to_numeric(column, errors="coerce")
-    non_numeric = np.flatnonzero(values.isna().to_numpy() & column.notna().to_numpy())
-    if non_numeric.size:
-        i = non_numeric[0]
-        raise DataError(f"{column.iloc[i]!r} is not a number", source=source, key=name, row=_row(i))
-    array = values.to_numpy(dtype=float)
-    bad = np.flatnonzero(~np.isfinite(array))
-    if bad.size:
-        i = bad[0]
-        what = "missing (NaN)" if np.isnan(array[i]) else "infinite"
-        raise DataError(f"value is {what}", source=source, key=name, row=_row(i))
-    with np.errstate(over="ignore"):
-        overflow = np.flatnonzero(~np.isfinite(np.cumsum(np.abs(array))))
-    if overflow.size:
-        i = overflow[0]
-        raise DataError(
-            f"value {array[i]:g} is too large: the column's total overflows",
-            source=source,
-            key=name,
-            row=_row(i),
-        )
-    return array
-
-
-def check_nonnegative(values: np.ndarray, name: str, source: str) -> None:
-    """Spend is never negative."""
-    bad = np.flatnonzero(values < 0)
-    if bad.size:
-        raise DataError(
-            f"negative spend {values[bad[0]]:g}", source=source, key=name, row=_row(bad[0])
-        )
-
-
-def check_not_all_zero(values: np.ndarray, name: str, source: str) -> None:
-    """A channel has some spend (its effect cannot be estimated otherwise)."""
-    if not np.any(values > 0):
-        raise DataError(
-            "channel has zero spend in every period; remove it from the config",
-            source=source,
-            key=name,
-        )
-
-
-def check_target_varies(values: np.ndarray, name: str, source: str) -> None:
-    """The KPI is not constant (and its mean is positive, since it is scaled by the mean)."""
-    if np.ptp(values) == 0:
-        raise DataError(
-            f"target is constant ({values[0]:g}) in every row; nothing to explain",
-            source=source,
-            key=name,
-        )
-    if values.mean() <= 0:
-        raise DataError(
-            "target must have a positive mean (mmm scales the KPI by its mean)",
-            source=source,
-            key=name,
-        )
-
-
-def check_control_varies(values: np.ndarray, name: str, source: str) -> None:
-    """A control takes more than one value (a constant duplicates the intercept)."""
-    if np.ptp(values) == 0:
-        raise DataError(
-            f"control is constant ({values[0]:g}); remove it from 'controls'",
-            source=source,
-            key=name,
-        )
-
-
-def check_enough_rows(n_rows: int, n_parameters: int, source: str) -> None:
-    """More periods than model parameters."""
-    if n_rows <= n_parameters:
-        raise DataError(
-            f"{n_rows} rows but the model has {n_parameters} parameters; "
-            "use more periods or a simpler model (fewer channels, controls or Fourier terms)",
-            source=source,
-        )
-
-
-def count_parameters(config: Config) -> int:
-    """Number of free parameters of the model ``config`` describes."""
-    n = 2  # intercept, noise scale
-    n += config.trend == "linear"
-    n += 2 * config.seasonality.fourier_order if config.seasonality else 0
-    n += len(config.controls)
-    n += config.likelihood == "student_t"
-    for channel in config.channels:
-        n += 1 + len(ADSTOCKS[channel.adstock.type].params)
-        n += len(SATURATIONS[channel.saturation.type].params)
-    return n

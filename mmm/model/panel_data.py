@@ -18,11 +18,8 @@ import numpy as np
 import pandas as pd
 
 from mmm.errors import DataError
-from mmm.model.config import ChannelConfig, Config
-from mmm.model.data import (
+from mmm.model.checks import (
     HEADER_ROWS,
-    Dataset,
-    GeoSplit,
     check_columns_present,
     check_columns_unique,
     check_control_varies,
@@ -34,6 +31,8 @@ from mmm.model.data import (
     check_regular_frequency,
     count_parameters,
 )
+from mmm.model.config import ChannelConfig, Config
+from mmm.model.dataset import Dataset, GeoSplit
 
 #: Partial pooling estimates how geo effects vary; it needs at least this many geos.
 MIN_GEOS_PARTIAL = 3

@@ -123,7 +123,7 @@ def simulate(
     dates = pd.date_range(start, periods=weeks, freq="7D")
     t = np.arange(weeks)
 
-    spend = _simulate_spend(rng, names, t, spend_correlation)
+    spend = simulate_spend(rng, names, t, spend_correlation)
     alpha = rng.uniform(0.1, 0.7, n_channels)
     lam = rng.uniform(0.5, 3.0, n_channels)
     roi = rng.uniform(0.5, 3.0, n_channels)
@@ -199,7 +199,7 @@ def true_plan(names: list[str]) -> ChannelPlan:
     )
 
 
-def _simulate_spend(
+def simulate_spend(
     rng: np.random.Generator, names: list[str], t: np.ndarray, correlation: float
 ) -> np.ndarray:
     """Weekly spend per channel: a level, a seasonal budget cycle, bursts, lognormal noise."""

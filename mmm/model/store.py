@@ -107,8 +107,9 @@ def save_model(fitted: FittedModel, directory: str | Path, summary: dict | None 
     with _staging(directory) as staging:
         fitted.idata.to_netcdf(staging / "posterior.nc", engine="h5netcdf")
         (staging / "config.yaml").write_text(fitted.config.to_yaml())
+        data_config = fitted.config.data
         frame = fitted.dataset.to_frame(
-            fitted.config.data.date_column, fitted.config.data.target_column
+            data_config.date_column, data_config.target_column, data_config.population_column
         )
         frame = frame.rename(columns={c.name: c.spend_column for c in fitted.config.channels})
         frame.to_csv(staging / "data.csv", index=False, date_format="%Y-%m-%d")

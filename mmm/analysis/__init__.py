@@ -22,6 +22,14 @@ _EXPORTS = {
     "posterior_predictive": "posterior",
     "predicted_mean": "posterior",
     "roi_draws": "posterior",
+    "geo_response": "posterior",
+    "geo_contributions": "posterior",
+    "geo_contribution_totals": "posterior",
+    "geo_roi_draws": "posterior",
+    "geo_mroi_draws": "posterior",
+    "geo_component_draws": "posterior",
+    "geo_predicted_mean": "posterior",
+    "geo_fit_quality": "posterior",
     "DEFAULT_PROB": "intervals",
     "Interval": "intervals",
     "STATS": "intervals",
@@ -31,10 +39,12 @@ _EXPORTS = {
     "channel_table": "summary",
     "contribution_shares": "summary",
     "summary_dict": "summary",
+    "geo_table": "summary",
     "adstock_curves": "curves",
     "decomposition": "curves",
     "multiplier_grid": "curves",
     "response_curves": "curves",
+    "geo_response_curves": "curves",
 }
 
 __all__ = list(_EXPORTS)

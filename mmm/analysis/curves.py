@@ -11,7 +11,11 @@ import numpy as np
 import xarray as xr
 
 from mmm.analysis.intervals import interval
-from mmm.analysis.posterior import channel_contributions, component_draws
+from mmm.analysis.posterior import (
+    channel_contributions,
+    component_draws,
+    geo_contribution_totals,
+)
 from mmm.model.fit import FittedModel
 
 
@@ -73,7 +77,7 @@ def response_curves(
     """
     prob = _prob(fitted, prob)
     multipliers = multiplier_grid(n_points, max_multiplier)
-    spend = fitted.dataset.spend
+    spend = fitted.dataset.geo_spend
     totals = np.stack(
         [channel_contributions(fitted, spend * k).sum(axis=1) for k in multipliers], axis=-1
     )  # (S, M, K)
@@ -81,7 +85,7 @@ def response_curves(
     channels = list(fitted.config.channel_names)
     return xr.Dataset(
         {
-            "spend": (("channel", "multiplier"), spend.sum(axis=0)[:, None] * multipliers),
+            "spend": (("channel", "multiplier"), spend.sum(axis=(0, 1))[:, None] * multipliers),
             "contribution_mean": (("channel", "multiplier"), stats["mean"]),
             "contribution_lo": (("channel", "multiplier"), stats["lo"]),
             "contribution_hi": (("channel", "multiplier"), stats["hi"]),
@@ -90,6 +94,44 @@ def response_curves(
         attrs={"interval": prob, "period_start": str(fitted.dataset.dates[0].date()),
                "period_end": str(fitted.dataset.dates[-1].date())},
     )  # fmt: skip
+
+
+def geo_response_curves(
+    fitted: FittedModel,
+    n_points: int = 21,
+    max_multiplier: float = 2.0,
+    prob: float | None = None,
+    max_draws: int = 400,
+) -> xr.Dataset:
+    """Each geo's response curves: its contribution as its own spend on a channel is scaled.
+
+    As :func:`response_curves`, per geo (the other geos and channels as observed), on at most
+    ``max_draws`` evenly spaced posterior draws (a panel's curves cost geos x points x draws).
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims (geo, channel, multiplier): ``spend`` and ``contribution_mean``, ``_lo``, ``_hi``.
+    """
+    prob = _prob(fitted, prob)
+    multipliers = multiplier_grid(n_points, max_multiplier)
+    spend = fitted.dataset.geo_spend
+    thinned = fitted.thinned(max_draws)
+    totals = np.stack(
+        [geo_contribution_totals(thinned, spend * k) for k in multipliers], axis=-1
+    )  # (S, G, M, K)
+    stats = interval(totals, prob)
+    dims = ("geo", "channel", "multiplier")
+    return xr.Dataset(
+        {"spend": (dims, spend.sum(axis=1)[..., None] * multipliers)}
+        | {f"contribution_{k}": (dims, stats[k]) for k in ("mean", "lo", "hi")},
+        coords={
+            "geo": list(fitted.dataset.geos),
+            "channel": list(fitted.config.channel_names),
+            "multiplier": multipliers,
+        },
+        attrs={"interval": prob, "draws": thinned.n_draws},
+    )
 
 
 def adstock_curves(fitted: FittedModel, prob: float | None = None) -> xr.Dataset:

@@ -16,82 +16,170 @@ from mmm.model.transforms import lag_matrix
 MROI_STEP = 0.01
 
 
-def channel_response(fitted: FittedModel, spend: np.ndarray | None = None) -> np.ndarray:
-    """Saturated response per draw, period and channel, shape (S, T, M), in model units.
+def geo_spend_of(fitted: FittedModel, spend: np.ndarray | None = None) -> np.ndarray:
+    """Spend as (G, T, M) in original units: the data's, or ``spend`` given per geo.
+
+    National models also take (T, M).
+    """
+    if spend is None:
+        return fitted.dataset.geo_spend
+    spend = np.asarray(spend, dtype=float)
+    return spend[None] if spend.ndim == 2 else spend
+
+
+def geo_response(fitted: FittedModel, geo: int, spend: np.ndarray | None = None) -> np.ndarray:
+    """Saturated response of one geo per draw, period and channel, shape (S, T, M), model units.
 
     Parameters
     ----------
     fitted : FittedModel
+    geo : int
+        Geo index (0 for national data).
+    spend : ndarray (G, T, M) or, national, (T, M), optional
+        Spend in original units; the fitted data's spend when omitted.
+    """
+    scaled = geo_spend_of(fitted, spend)[geo] / fitted.scales.geo_spend[geo]
+    return fitted.plan.response(lag_matrix(scaled, fitted.plan.n_lags), fitted.transform_params())
+
+
+def channel_response(fitted: FittedModel, spend: np.ndarray | None = None) -> np.ndarray:
+    """Saturated response per draw, period and channel, shape (S, T, M), model units (national).
+
+    Parameters
+    ----------
+    fitted : FittedModel
+        A national model (a panel's response is per geo: :func:`geo_response`).
     spend : ndarray (T, M), optional
         Spend in original units; the fitted data's spend when omitted.
     """
-    spend = fitted.dataset.spend if spend is None else np.asarray(spend, dtype=float)
-    lagged = lag_matrix(spend / fitted.scales.spend, fitted.plan.n_lags)
-    return fitted.plan.response(lagged, fitted.transform_params())
+    return geo_response(fitted, 0, spend)
+
+
+def geo_contributions(fitted: FittedModel, geo: int, spend: np.ndarray | None = None) -> np.ndarray:
+    """Contribution of one geo per draw, period and channel in KPI units, shape (S, T, M)."""
+    beta = fitted.geo_draws("beta")[:, geo, :] * fitted.scales.geo_target[geo]
+    return geo_response(fitted, geo, spend) * beta[:, None, :]
 
 
 def channel_contributions(fitted: FittedModel, spend: np.ndarray | None = None) -> np.ndarray:
-    """Contribution per draw, period and channel in KPI units, shape (S, T, M).
+    """National contribution per draw, period and channel in KPI units, shape (S, T, M).
 
-    The model is additive, so this equals mu with the channel as observed minus mu with the
-    channel's spend set to zero.
+    The sum over geos in a panel. The model is additive, so this equals mu with the channel as
+    observed minus mu with the channel's spend set to zero.
+
+    Parameters
+    ----------
+    fitted : FittedModel
+    spend : ndarray (G, T, M) or, national, (T, M), optional
+        Spend in original units; the fitted data's spend when omitted.
     """
-    beta = fitted.draws("beta")
-    return channel_response(fitted, spend) * beta[:, None, :] * fitted.scales.target
+    return sum(geo_contributions(fitted, g, spend) for g in range(fitted.dataset.n_geos))
+
+
+def geo_contribution_totals(fitted: FittedModel, spend: np.ndarray | None = None) -> np.ndarray:
+    """Contribution over the period per draw, geo and channel in KPI units, shape (S, G, M)."""
+    n_geos = fitted.dataset.n_geos
+    return np.stack([geo_contributions(fitted, g, spend).sum(axis=1) for g in range(n_geos)], 1)
 
 
 def roi_draws(fitted: FittedModel) -> np.ndarray:
-    """ROI per draw and channel: total contribution / total spend, shape (S, M)."""
+    """National ROI per draw and channel: total contribution / total spend, shape (S, M)."""
     contribution = channel_contributions(fitted).sum(axis=1)
     return contribution / fitted.dataset.spend.sum(axis=0)
+
+
+def geo_roi_draws(fitted: FittedModel, totals: np.ndarray | None = None) -> np.ndarray:
+    """ROI per draw, geo and channel, shape (S, G, M); NaN where a geo never spent.
+
+    ``totals`` may pass :func:`geo_contribution_totals` when the caller already has it.
+    """
+    totals = geo_contribution_totals(fitted) if totals is None else totals
+    spend = fitted.dataset.geo_spend.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(spend > 0, totals / spend, np.nan)
 
 
 def mroi_draws(
     fitted: FittedModel, step: float = MROI_STEP, base: np.ndarray | None = None
 ) -> np.ndarray:
-    """Marginal ROI per draw and channel, shape (S, M).
+    """National marginal ROI per draw and channel, shape (S, M).
 
-    Extra contribution when one channel's spend rises by ``step`` (1%) in every period, divided
-    by that extra spend; the other channels stay as observed. ``base`` (S, M) may pass the
-    total contributions at observed spend when the caller already has them.
+    Extra contribution when one channel's spend rises by ``step`` (1%) in every period (and
+    every geo), divided by that extra spend; the other channels stay as observed. ``base``
+    (S, M) may pass the total contributions at observed spend when the caller already has them.
     """
-    spend = fitted.dataset.spend
+    spend = fitted.dataset.geo_spend
     if base is None:
         base = channel_contributions(fitted).sum(axis=1)
     bumped = channel_contributions(fitted, spend * (1 + step)).sum(axis=1)
     # Channels do not interact, so raising all at once gives each channel's own margin.
-    return (bumped - base) / (step * spend.sum(axis=0))
+    return (bumped - base) / (step * spend.sum(axis=(0, 1)))
 
 
-def component_draws(fitted: FittedModel) -> dict[str, np.ndarray]:
-    """Every additive term of mu per draw and period, in KPI units, shape (S, T) each.
+def geo_mroi_draws(
+    fitted: FittedModel, step: float = MROI_STEP, base: np.ndarray | None = None
+) -> np.ndarray:
+    """Marginal ROI per draw, geo and channel, shape (S, G, M); NaN where a geo never spent.
+
+    ``base`` (S, G, M) may pass :func:`geo_contribution_totals`.
+    """
+    spend = fitted.dataset.geo_spend
+    base = geo_contribution_totals(fitted) if base is None else base
+    bumped = geo_contribution_totals(fitted, spend * (1 + step))
+    extra = step * spend.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(extra > 0, (bumped - base) / extra, np.nan)
+
+
+def geo_component_draws(fitted: FittedModel, geo: int) -> dict[str, np.ndarray]:
+    """Every additive term of one geo's mu per draw and period, in KPI units, shape (S, T) each.
 
     Keys: 'baseline', 'trend', 'seasonality', one per control and one per channel. The model
     samples the mean ``level`` of mu with centered regressors; the baseline is that level minus
     the period means of all other terms, so the terms add up to mu exactly.
     """
-    config, dataset, scales = fitted.config, fitted.dataset, fitted.scales
-    design = build_design(config, dataset, scales)
+    config, dataset = fitted.config, fitted.dataset
+    design = build_design(config, dataset, fitted.scales)
+    controls = design.controls[geo] if dataset.is_panel else design.controls
     terms: dict[str, np.ndarray] = {}
     if config.trend == "linear":
-        terms["trend"] = fitted.draws("trend")[:, None] * design.trend[None, :]
+        terms["trend"] = fitted.geo_draws("trend")[:, geo, None] * design.trend[None, :]
     if config.seasonality and config.seasonality.fourier_order:
         terms["seasonality"] = fitted.draws("seasonality") @ design.fourier.T
     if config.controls:
         gamma = fitted.draws("control_coef")
         for i, name in enumerate(config.controls):
-            terms[name] = gamma[:, i, None] * design.controls[None, :, i]
-    response = channel_response(fitted)
-    beta = fitted.draws("beta")
+            terms[name] = gamma[:, i, None] * controls[None, :, i]
+    response = geo_response(fitted, geo)
+    beta = fitted.geo_draws("beta")[:, geo, :]
     for i, name in enumerate(config.channel_names):
         terms[name] = beta[:, i, None] * response[:, :, i]
     offset = sum(term.mean(axis=1) for term in terms.values())
-    baseline = np.repeat((fitted.draws("level") - offset)[:, None], dataset.n_periods, axis=1)
-    return {k: v * scales.target for k, v in ({"baseline": baseline} | terms).items()}
+    level = fitted.geo_draws("level")[:, geo]
+    baseline = np.repeat((level - offset)[:, None], dataset.n_periods, axis=1)
+    scale = fitted.scales.geo_target[geo]
+    return {k: v * scale for k, v in ({"baseline": baseline} | terms).items()}
+
+
+def component_draws(fitted: FittedModel) -> dict[str, np.ndarray]:
+    """Every additive term of the national mu per draw and period (sums over geos), (S, T) each.
+
+    See :func:`geo_component_draws` for the terms.
+    """
+    total: dict[str, np.ndarray] = {}
+    for geo in range(fitted.dataset.n_geos):
+        for name, values in geo_component_draws(fitted, geo).items():
+            total[name] = total[name] + values if name in total else values
+    return total
+
+
+def geo_predicted_mean(fitted: FittedModel, geo: int) -> np.ndarray:
+    """Expected KPI of one geo per draw and period (mu), in KPI units, shape (S, T)."""
+    return sum(geo_component_draws(fitted, geo).values())
 
 
 def predicted_mean(fitted: FittedModel) -> np.ndarray:
-    """Expected KPI per draw and period (mu), in KPI units, shape (S, T)."""
+    """Expected national KPI per draw and period (mu; sum over geos), KPI units, shape (S, T)."""
     return sum(component_draws(fitted).values())
 
 
@@ -111,16 +199,19 @@ def posterior_predictive(
     Returns
     -------
     ndarray (S, T)
-        One replicated data set per draw, in KPI units (Normal or Student-t noise, as the
-        model's likelihood).
+        One replicated (national) data set per draw, in KPI units (Normal or Student-t noise,
+        as the model's likelihood; a panel sums each geo's own noise).
     """
     rng = np.random.default_rng(seed)
     mu = predicted_mean(fitted) if mu is None else mu
-    sigma = fitted.draws("sigma")[:, None] * fitted.scales.target
+    sigma = fitted.geo_draws("sigma") * fitted.scales.geo_target  # (S, G)
+    shape = (mu.shape[0], sigma.shape[1], mu.shape[1])
     if fitted.config.likelihood == "student_t":
-        nu = fitted.draws("nu")[:, None]
-        return mu + sigma * rng.standard_t(nu, size=mu.shape)
-    return mu + sigma * rng.standard_normal(mu.shape)
+        noise = rng.standard_t(fitted.draws("nu")[:, None, None], size=shape)
+    else:
+        noise = rng.standard_normal(shape)
+    # national data keeps one noise draw per period; a panel sums independent geo noise
+    return mu + (sigma[:, :, None] * noise).sum(axis=1)
 
 
 def fit_quality(fitted: FittedModel, mu: np.ndarray | None = None) -> dict[str, float]:
@@ -138,10 +229,23 @@ def fit_quality(fitted: FittedModel, mu: np.ndarray | None = None) -> dict[str, 
         ``r2``: 1 - residual sum of squares / total sum of squares; ``mape``: mean absolute
         percentage error over the periods with a non-zero KPI.
     """
-    actual = fitted.dataset.target
-    predicted = (predicted_mean(fitted) if mu is None else mu).mean(axis=0)
-    resid = actual - predicted
+    return _quality(fitted.dataset.target, predicted_mean(fitted) if mu is None else mu)
+
+
+def _quality(actual: np.ndarray, mu: np.ndarray) -> dict[str, float]:
+    """R² and MAPE of the posterior mean of ``mu`` (S, T) against ``actual`` (T,)."""
+    resid = actual - mu.mean(axis=0)
     r2 = 1.0 - float(resid @ resid) / float(((actual - actual.mean()) ** 2).sum())
     nonzero = actual != 0
     mape = float(np.mean(np.abs(resid[nonzero] / actual[nonzero])))
     return {"r2": r2, "mape": mape}
+
+
+def geo_fit_quality(fitted: FittedModel) -> dict[str, np.ndarray]:
+    """In-sample R² and MAPE of each geo's posterior mean prediction, arrays of shape (G,)."""
+    r2, mape = [], []
+    for geo in range(fitted.dataset.n_geos):
+        quality = _quality(fitted.dataset.geo_target[geo], geo_predicted_mean(fitted, geo))
+        r2.append(quality["r2"])
+        mape.append(quality["mape"])
+    return {"r2": np.array(r2), "mape": np.array(mape)}

@@ -11,11 +11,21 @@ from __future__ import annotations
 
 import xarray as xr
 
-from mmm.analysis.intervals import Interval, channel_draw_summary, table_interval
+from mmm.analysis.intervals import (
+    STATS,
+    Interval,
+    channel_draw_summary,
+    interval_array,
+    table_interval,
+)
 from mmm.analysis.posterior import (
     channel_contributions,
     component_draws,
     fit_quality,
+    geo_contribution_totals,
+    geo_fit_quality,
+    geo_mroi_draws,
+    geo_roi_draws,
     mroi_draws,
 )
 from mmm.model.fit import FittedModel
@@ -100,6 +110,78 @@ def channel_summary(fitted: FittedModel, prob: float | None = None) -> xr.Datase
     return channel_table(fitted, prob).merge(contribution_shares(fitted, prob))
 
 
+#: Per-geo quantities of the summary, each an interval.
+GEO_QUANTITIES = ("contribution", "roi", "mroi")
+
+
+def geo_table(fitted: FittedModel, prob: float | None = None) -> xr.Dataset:
+    """Per geo and channel: spend, contribution, ROI and mROI with central intervals.
+
+    Parameters
+    ----------
+    fitted : FittedModel
+    prob : float, optional
+        Central interval probability; ``fitted.config.interval`` when omitted.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``spend`` (geo, channel) and :data:`GEO_QUANTITIES` (geo, channel, stat), original
+        units; ROI and mROI are NaN where a geo never spent on the channel.
+    """
+    prob = _prob(fitted, prob)
+    totals = geo_contribution_totals(fitted)  # (S, G, M)
+    draws = {
+        "contribution": totals,
+        "roi": geo_roi_draws(fitted, totals),
+        "mroi": geo_mroi_draws(fitted, base=totals),
+    }
+    dims = ("geo", "channel", "stat")
+    table = xr.Dataset(
+        {name: (dims, interval_array(values, prob)) for name, values in draws.items()},
+        coords={
+            "geo": list(fitted.dataset.geos),
+            "channel": list(fitted.config.channel_names),
+            "stat": list(STATS),
+        },
+        attrs={"interval": prob},
+    )
+    table["spend"] = (("geo", "channel"), fitted.dataset.geo_spend.sum(axis=1))
+    return table
+
+
+def geos_dict(fitted: FittedModel, prob: float | None = None) -> dict:
+    """The summary's ``geos`` block: per geo, its fit and its channels' intervals."""
+    table = geo_table(fitted, prob)
+    quality = geo_fit_quality(fitted)
+    out = {}
+    for g, geo in enumerate(fitted.dataset.geos):
+        channels = {}
+        for channel in fitted.config.channel_names:
+            cell = table.sel(geo=geo, channel=channel)
+            channels[channel] = {"spend": float(cell["spend"])} | {
+                name: table_interval(table, name, geo=geo, channel=channel).to_dict(
+                    missing_as_none=True
+                )
+                for name in GEO_QUANTITIES
+            }
+        fit = {k: round(float(v[g]), 4) for k, v in quality.items()}
+        out[str(geo)] = {"fit": fit, "channels": channels}
+    return out
+
+
+def splits_dict(fitted: FittedModel) -> dict:
+    """How national channels were split across geos: basis and each geo's share."""
+    geos = fitted.dataset.geos
+    return {
+        channel: {
+            "basis": split.basis,
+            "shares": {g: round(float(v), 6) for g, v in zip(geos, split.shares, strict=True)},
+        }
+        for channel, split in fitted.dataset.splits.items()
+    }
+
+
 def summary_dict(fitted: FittedModel, prob: float | None = None) -> dict:
     """The model summary: the content of ``summary.json`` and of ``mmm summary --json``.
 
@@ -114,8 +196,9 @@ def summary_dict(fitted: FittedModel, prob: float | None = None) -> dict:
     dict
         ``model``, ``period`` (start, end), ``interval`` (the probability), ``draws``,
         ``diagnostics``, ``warnings``, ``fit`` (R², MAPE), ``channels`` (per channel ``spend``
-        and an interval ``{"mean", "lo", "hi"}`` for each of :data:`CHANNEL_QUANTITIES`) and,
-        for a calibrated model, ``calibration``.
+        and an interval ``{"mean", "lo", "hi"}`` for each of :data:`CHANNEL_QUANTITIES`; sums
+        over geos for a panel), for a panel ``geos`` (:func:`geos_dict`), ``geo_splits``
+        (:func:`splits_dict`) and ``data_notes``, and for a calibrated model ``calibration``.
     """
     prob = _prob(fitted, prob)
     table = channel_summary(fitted, prob)
@@ -136,6 +219,10 @@ def summary_dict(fitted: FittedModel, prob: float | None = None) -> dict:
         "fit": {k: round(v, 4) for k, v in fit_quality(fitted).items()},
         "channels": channels,
     }
+    if fitted.dataset.is_panel:
+        out["geos"] = geos_dict(fitted, prob)
+        out["geo_splits"] = splits_dict(fitted)
+        out["data_notes"] = list(fitted.dataset.notes)
     calibration = calibration_summary(fitted, prob)
     if calibration:
         out["calibration"] = calibration

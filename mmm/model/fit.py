@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -26,6 +27,9 @@ from mmm.model.transforms import ADSTOCKS, SATURATIONS, ChannelPlan
 #: Compiled nutpie models of this process, by structure key (oldest dropped first).
 _COMPILED: dict[str, object] = {}
 _COMPILED_MAX = 8
+
+#: The panel model's per-geo variable behind each name of :meth:`FittedModel.geo_draws`.
+PANEL_VARIABLES = {"level": "geo_level", "trend": "geo_trend"}
 
 #: Thresholds above/below which a fit gets a loud warning.
 RHAT_MAX = 1.01
@@ -120,6 +124,16 @@ class FittedModel:
             self._draws[name] = values.reshape(-1, *values.shape[2:])
         return self._draws[name]
 
+    def geo_draws(self, name: str) -> np.ndarray:
+        """Draws of a per-geo quantity with a geo axis after the draws, for either model.
+
+        ``level`` and ``trend`` (S, G), ``sigma`` (S, G), ``beta`` (S, G, M): a panel's
+        per-geo variables (``geo_level``, ``geo_trend``), national ones with a geo axis of 1.
+        """
+        if self.dataset.is_panel:
+            return self.draws(PANEL_VARIABLES.get(name, name))
+        return self.draws(name)[:, None, ...]
+
     def transform_params(self) -> dict[str, np.ndarray]:
         """Adstock and saturation parameter draws keyed as the transforms expect."""
         plan = self.plan
@@ -130,6 +144,16 @@ class FittedModel:
                     key = plan.param_name(name, param)
                     out[key] = self.draws(key)
         return out
+
+    def thinned(self, max_draws: int) -> FittedModel:
+        """The model with its posterior thinned evenly to at most ``max_draws`` draws in all."""
+        posterior = self.posterior
+        n_chains, n_draws = posterior.sizes["chain"], posterior.sizes["draw"]
+        step = -(-n_chains * n_draws // max_draws)
+        if step <= 1:
+            return self
+        tree = xr.DataTree.from_dict({"posterior": posterior.isel(draw=slice(None, None, step))})
+        return dataclasses.replace(self, idata=tree)
 
     @property
     def n_draws(self) -> int:

@@ -7,7 +7,6 @@ the template prints. Nothing here formats HTML.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,20 +69,9 @@ def compute(fitted: FittedModel, seed: int = 0) -> Quantities:
         roi=totals / fitted.dataset.spend.sum(axis=0),
         mroi=mroi_draws(fitted, base=totals),
         decomposition=decomposition(fitted, prob),
-        curves=response_curves(thinned(fitted, CURVE_DRAWS), CURVE_POINTS, prob=prob),
+        curves=response_curves(fitted.thinned(CURVE_DRAWS), CURVE_POINTS, prob=prob),
         adstock=adstock_curves(fitted, prob),
     )
-
-
-def thinned(fitted: FittedModel, max_draws: int) -> FittedModel:
-    """The model with its posterior thinned evenly to at most ``max_draws`` draws in all."""
-    posterior = fitted.posterior
-    n_chains, n_draws = posterior.sizes["chain"], posterior.sizes["draw"]
-    step = -(-n_chains * n_draws // max_draws)
-    if step <= 1:
-        return fitted
-    tree = xr.DataTree.from_dict({"posterior": posterior.isel(draw=slice(None, None, step))})
-    return dataclasses.replace(fitted, idata=tree)
 
 
 # --------------------------------------------------------------------------------------------

@@ -219,7 +219,7 @@ def test_report_numbers_come_from_the_analysis(model_dir: Path, summary: dict):
 def test_thinned_model_does_not_share_the_draw_cache(model_dir: Path):
     fitted = mmm.load(model_dir)
     n = fitted.draws("beta").shape[0]  # fills the cache of the full posterior
-    small = context.thinned(fitted, n // 4)
+    small = fitted.thinned(n // 4)
     assert small.draws("beta").shape[0] == n // 4
     assert fitted.draws("beta").shape[0] == n
 

@@ -42,3 +42,28 @@ def _check_unwrapped(text: str, rows: dict[str, list[str]], width: int = 80) -> 
 def check_unwrapped():
     """:func:`_check_unwrapped`: rendered tables keep every row on one line."""
     return _check_unwrapped
+
+
+@pytest.fixture(scope="session")
+def panel_model_folder(tmp_path_factory: pytest.TempPathFactory):
+    """A small geo panel (5 geos x 52 weeks x 3 channels, tv bought nationally), really
+    sampled once per session (2 x 150 draws) and saved; returns the model folder.
+
+    Tests that change the folder work on a copy (``shutil.copytree``).
+    """
+    import yaml
+
+    from mmm.model.config import load_config
+    from mmm.model.data import load_dataset
+    from mmm.model.fit import fit
+    from mmm.model.simulate_panel import panel_config, simulate_panel
+    from mmm.model.store import save_model
+
+    root = tmp_path_factory.mktemp("panel-model")
+    sim = simulate_panel(seed=11, geos=5, weeks=52, n_channels=3, national=("tv",))
+    sim.write(root / "panel.csv")
+    config = panel_config(sim, "panel.csv", name="panel", draws=150, tune=150, chains=2)
+    (root / "panel.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    config = load_config(root / "panel.yaml")
+    fitted = fit(config, load_dataset(config), progress=False)
+    return save_model(fitted, root / "models" / "panel")

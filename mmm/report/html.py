@@ -2,7 +2,8 @@
 :mod:`mmm.report.plots`, page from the jinja2 template ``templates/report.html.j2``.
 
 The page is self-contained: figures are inlined as base64 PNG, the stylesheet is inlined, and
-there are no scripts, web fonts or links to other files.
+there are no scripts, web fonts or links to other files. A panel model's report adds a "Geos"
+section (:mod:`mmm.report.geo_section`, whose heat map is inline SVG).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from matplotlib.figure import Figure
 from mmm.analysis.intervals import STATS, interval
 from mmm.model.fit import FittedModel
 from mmm.report import context, palette, plots
+from mmm.report.geo_section import geo_section
 from mmm.report.narrative import executive_summary, fit_warnings
 from mmm.report.page import environment, page_figure, page_meta, without_lazy_jax, write_page
 from mmm.report.scenarios_view import best_scenario, scenarios_view
@@ -38,6 +40,8 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("scenarios", "Scenarios"),
     ("calibration", "Calibration"),
 )
+#: The section a panel model's report adds after them (:mod:`mmm.report.geo_section`).
+GEO_SECTION: tuple[str, str] = ("geos", "Geos")
 
 
 @dataclass(frozen=True)
@@ -221,12 +225,13 @@ def render_report(
         fitted, q, channels, warnings, quality, best_scenario(scenario_data), lifts
     )
     figures = build_figures(fitted, q, colors, channels, scenario_data, lifts)
+    geos = geo_section(fitted, q.mu, colors, q.prob) if fitted.dataset.is_panel else None
     return (
         environment()
         .get_template(TEMPLATE)
         .render(
             meta={**page_meta(cfg.name, model_dir), "model_dir": str(model_dir or "")},
-            sections=SECTIONS,
+            sections=SECTIONS + ((GEO_SECTION,) if geos else ()),
             colors=colors,
             summary=facts,
             data=context.data_section(fitted, colors),
@@ -236,6 +241,7 @@ def render_report(
             scenarios=scenario_data,
             lifts=lifts,
             figures=figures,
+            geos=geos,
         )
     )
 

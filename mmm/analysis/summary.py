@@ -29,7 +29,7 @@ from mmm.analysis.posterior import (
     mroi_draws,
 )
 from mmm.model.fit import FittedModel
-from mmm.model.lift_terms import implied_lift, lift_windows
+from mmm.model.lift_terms import implied_lift, lift_windows, window_target_scale
 
 #: Per-channel quantities of the summary, each an interval (spend is a plain number).
 CHANNEL_QUANTITIES = ("contribution", "roi", "mroi", "share_of_media", "share_of_kpi")
@@ -248,7 +248,8 @@ def calibration_summary(fitted: FittedModel, prob: float | None = None) -> dict:
         params, beta = fitted.transform_params(), fitted.draws("beta")
         tests = []
         for window in windows:
-            draws = implied_lift(window, fitted.plan, params, beta) * fitted.scales.target
+            scale = window_target_scale(window, fitted.scales.target)
+            draws = implied_lift(window, fitted.plan, params, beta) * scale
             implied = Interval.of(draws, _prob(fitted, prob))
             tests.append(window.record.to_row() | {"implied": implied.to_dict()})
         out["lift_tests"] = tests

@@ -88,13 +88,18 @@ def _fit_and_save(cfg: Config, target: Path, progress: bool | None) -> dict:
     check_writable_target(target)  # before sampling, not after minutes of it
     dataset = load_dataset(cfg)
     lift_records = load_lift_records(cfg)
+    geos = f"{dataset.n_geos} geos x " if dataset.is_panel else ""
     console.print(
-        f"[bold]{cfg.name}[/]: {dataset.n_periods} {dataset.frequency} periods "
+        f"[bold]{cfg.name}[/]: {geos}{dataset.n_periods} {dataset.frequency} periods "
         f"({dataset.dates[0].date()} to {dataset.dates[-1].date()}), "
         f"{len(cfg.channels)} channels, {len(cfg.controls)} controls, "
         f"{len(lift_records)} lift tests; "
         f"{cfg.sampler.chains} chains x {cfg.sampler.draws} draws ({cfg.sampler.backend})"
     )
+    for channel, split in dataset.splits.items():
+        console.print(f"national channel {channel} split across geos by {split.basis}")
+    for note in dataset.notes:
+        err_console.print(f"[bold yellow]NOTE:[/] {note}", highlight=False)
     show_progress = sys.stderr.isatty() if progress is None else progress
     fitted = fit(cfg, dataset, lift_records, progress=show_progress, on_stage=_stage)
     _stage("summarizing and saving")

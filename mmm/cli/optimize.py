@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from mmm.cli._common import console, user_errors
-from mmm.cli.plan_tables import plan_table, print_warnings, scenario_table
+from mmm.cli.plan_tables import geo_plan_table, plan_table, print_warnings, scenario_table
 from mmm.cli.tables import format_interval, format_number, format_signed
 
 OBJECTIVE_HELP = (
@@ -42,6 +42,14 @@ def _print_plan_notes(summary: dict) -> None:
             f"evaluations, {solver['seconds']:.2f} s."
         )
     print_warnings(console, summary["warnings"])
+
+
+def _print_split_note(split: dict) -> None:
+    """One line saying how a panel's channel budgets were spread over the geos."""
+    console.print(
+        f"Geo split held: {split['basis']} ({len(split['geos'])} geos; per geo in --json "
+        "'geo_split'). --by-geo plans each geo and channel."
+    )
 
 
 @user_errors
@@ -79,31 +87,51 @@ def optimize_command(
         float | None,
         typer.Option(min=0.01, max=0.99, help="Interval probability (default: the model's)."),
     ] = None,
+    by_geo: Annotated[
+        bool,
+        typer.Option(
+            "--by-geo",
+            help="Geo panels: allocate across geo x channel cells, named GEO/CHANNEL in "
+            "--bounds and --fixed (default: channels, each with its recent geo split held).",
+        ),
+    ] = False,
 ) -> None:
     """Find the allocation of a budget that maximizes the expected KPI (or another objective)."""
     from mmm.model.store import load_model
     from mmm.planning.optimizer import optimize
-    from mmm.planning.plans import plan_summary
+    from mmm.planning.plans import geo_plan_summary, plan_summary
     from mmm.planning.response import ResponseModel
     from mmm.planning.scenarios import run_scenarios
 
     fitted = load_model(model_dir)
     prob = float(fitted.config.interval if interval is None else interval)
     if scenarios is not None:
-        result = run_scenarios(fitted, scenarios, prob)
+        result = run_scenarios(fitted, scenarios, prob, by_geo=by_geo or None)
         if json_output:
             typer.echo(json.dumps(result, indent=2))
         else:
             console.print(scenario_table(result))
             for scenario in result["scenarios"]:
                 print_warnings(console, scenario["warnings"], f"scenario '{scenario['name']}': ")
+            if "geo_split" in result:
+                _print_split_note(result["geo_split"])
         return
-    response = ResponseModel.from_fitted(fitted, horizon, pattern.strip().lower(), draws)
+    response = ResponseModel.from_fitted(
+        fitted, horizon, pattern.strip().lower(), draws, by_geo=by_geo
+    )
     fixed_spec = [part for item in fixed or [] for part in item.split(",") if part.strip()]
     plan = optimize(response, budget, bounds, fixed_spec or None, objective)
-    summary = plan_summary(plan, prob)
+    split = getattr(response, "split_summary", None)
+    if by_geo:
+        summary = geo_plan_summary(plan, prob)
+    else:
+        summary = plan_summary(plan, prob)
+        if split is not None:
+            summary["geo_split"] = split(plan.spend)
     if json_output:
         typer.echo(json.dumps(summary, indent=2))
         return
-    console.print(plan_table(summary))
+    console.print(geo_plan_table(summary) if by_geo else plan_table(summary))
     _print_plan_notes(summary)
+    if split is not None:
+        _print_split_note(summary["geo_split"])

@@ -30,10 +30,23 @@ def simulate_command(
     spend_correlation: Annotated[
         float, typer.Option(min=0.0, max=0.99, help="Shared factor in channel spends, [0, 1).")
     ] = 0.0,
+    geos: Annotated[
+        int | None,
+        typer.Option(min=1, max=2000, help="Write a geo panel with this many geos."),
+    ] = None,
+    national: Annotated[
+        list[str] | None,
+        typer.Option(help="Panel only: a channel bought nationally (repeat for more)."),
+    ] = None,
 ) -> None:
     """Simulate weekly spend and sales with known channel effects (CSV + truth JSON)."""
     from mmm.model.simulate import simulate
 
+    if geos is not None:
+        _simulate_panel(output, seed, geos, weeks, channels, noise, tuple(national or ()))
+        return
+    if national:
+        raise MmmError("--national needs --geos (it describes a panel)", key="--national")
     try:
         sim = simulate(
             seed=seed,
@@ -48,16 +61,46 @@ def simulate_command(
     except ValueError as exc:
         raise MmmError(str(exc)) from None
     data_path, truth_path = sim.write(output)
-    table = Table(title="True channel effects")
+    console.print(_truth_table("True channel effects", sim.truth))
+    console.print(f"Wrote {data_path} ({weeks} weeks) and {truth_path}")
+
+
+def _simulate_panel(
+    output: Path,
+    seed: int,
+    geos: int,
+    weeks: int,
+    channels: int,
+    noise: float,
+    national: tuple[str, ...],
+) -> None:
+    """Write a simulated geo panel and print its national truth."""
+    from mmm.model.simulate_panel import simulate_panel
+
+    try:
+        sim = simulate_panel(
+            seed=seed, geos=geos, weeks=weeks, n_channels=channels, noise=noise, national=national
+        )
+    except ValueError as exc:
+        raise MmmError(str(exc)) from None
+    data_path, truth_path = sim.write(output)
+    console.print(_truth_table(f"True channel effects, national ({geos} geos)", sim.truth))
+    console.print(
+        f"Wrote {data_path} ({geos} geos x {weeks} weeks) and {truth_path} (truth per geo too)"
+    )
+
+
+def _truth_table(title: str, truth: dict) -> Table:
+    """The simulation's true spend, contribution, ROI and mROI per channel."""
+    table = Table(title=title)
     for column in ("channel", "spend", "contribution", "ROI", "mROI"):
         table.add_column(column, justify="left" if column == "channel" else "right")
-    for name, truth in sim.truth["channels"].items():
+    for name, row in truth["channels"].items():
         table.add_row(
             name,
-            format_number(truth["spend"]),
-            format_number(truth["contribution"]),
-            f"{truth['roi']:.3f}",
-            f"{truth['mroi']:.3f}",
+            format_number(row["spend"]),
+            format_number(row["contribution"]),
+            f"{row['roi']:.3f}",
+            f"{row['mroi']:.3f}",
         )
-    console.print(table)
-    console.print(f"Wrote {data_path} ({weeks} weeks) and {truth_path}")
+    return table

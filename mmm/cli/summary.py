@@ -11,6 +11,7 @@ import typer
 from mmm.cli._common import console, user_errors
 from mmm.cli.layout import Column, StackedTable
 from mmm.cli.tables import format_interval, format_number, format_share, interval_legend
+from mmm.errors import MmmError
 
 
 def summary_table(summary: dict) -> StackedTable:
@@ -39,6 +40,28 @@ def summary_table(summary: dict) -> StackedTable:
     )
 
 
+def geo_summary_table(summary: dict) -> StackedTable:
+    """Per geo and channel ROI, mROI and contribution of a panel's summary (``--by geo``)."""
+    keys, cells = [], {"spend": [], "contribution": [], "ROI": [], "mROI (+1%)": []}
+    for geo, block in summary["geos"].items():
+        for channel, row in block["channels"].items():
+            keys.append(f"{geo} / {channel}")
+            cells["spend"].append(format_number(row["spend"]))
+            cells["contribution"].append(format_interval(row["contribution"]))
+            cells["ROI"].append(format_interval(row["roi"]))
+            cells["mROI (+1%)"].append(format_interval(row["mroi"]))
+    period = summary["period"]
+    return StackedTable(
+        title=f"{summary['model']} by geo: {period['start']} to {period['end']}",
+        key=Column("geo / channel", keys, justify="left"),
+        columns=[Column(name, values) for name, values in cells.items()],
+        continued=f"{summary['model']} by geo (continued)",
+        legend=interval_legend(
+            summary["interval"], "original units; n/a where a geo never spent on the channel."
+        ),
+    )
+
+
 @user_errors
 def summary_command(
     model_dir: Annotated[Path, typer.Argument(help="Fitted model folder (from `mmm fit`).")],
@@ -49,13 +72,25 @@ def summary_command(
         float | None,
         typer.Option(min=0.01, max=0.99, help="Interval probability (default: the model's)."),
     ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="'geo': per geo and channel (panel models)."),
+    ] = None,
 ) -> None:
     """Print each channel's ROI, marginal ROI and share of contribution, with intervals."""
     from mmm.analysis.summary import summary_dict
     from mmm.model.store import load_model
 
-    summary = summary_dict(load_model(model_dir), interval)
+    if by not in (None, "geo"):
+        raise MmmError(f"unknown --by '{by}'; the only breakdown is 'geo'", key="--by")
+    fitted = load_model(model_dir)
+    if by == "geo" and not fitted.dataset.is_panel:
+        raise MmmError(
+            "--by geo needs a panel model (data.geo_column); this model is national",
+            key="--by",
+        )
+    summary = summary_dict(fitted, interval)
     if json_output:
         typer.echo(json.dumps(summary, indent=2))
         return
-    console.print(summary_table(summary))
+    console.print(geo_summary_table(summary) if by == "geo" else summary_table(summary))

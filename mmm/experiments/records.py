@@ -11,7 +11,9 @@ period)::
 * ``delta_x``: the change of spend per period caused by the test (``-x`` for a go-dark test);
 * ``delta_y``: the total incremental KPI over the window caused by ``delta_x`` (negative when
   spend went down);
-* ``sigma``: the standard deviation of ``delta_y`` (> 0).
+* ``sigma``: the standard deviation of ``delta_y`` (> 0);
+* ``geo`` (optional column): the geo of a geo panel the test ran in (``x``, ``delta_x`` and
+  ``delta_y`` are then that geo's); empty for a national test.
 
 The model adds ``delta_y ~ Normal(response(x + delta_x) - response(x), sigma)`` over the window.
 """
@@ -42,6 +44,7 @@ class LiftRecord:
     delta_x: float
     delta_y: float
     sigma: float
+    geo: str | None = None
 
     def __post_init__(self) -> None:
         if not self.channel:
@@ -65,12 +68,15 @@ class LiftRecord:
         """Return the record as a CSV row (dates in ISO format)."""
         row = asdict(self)
         row["start"], row["end"] = self.start.isoformat(), self.end.isoformat()
+        if self.geo is None:
+            del row["geo"]
         return row
 
 
 def records_frame(records: list[LiftRecord]) -> pd.DataFrame:
-    """Return records as a data frame with exactly the CSV columns."""
-    return pd.DataFrame([r.to_row() for r in records], columns=list(COLUMNS))
+    """Return records as a data frame with exactly the CSV columns (``geo`` when any has one)."""
+    columns = list(COLUMNS) + (["geo"] if any(r.geo is not None for r in records) else [])
+    return pd.DataFrame([r.to_row() for r in records], columns=columns)
 
 
 def write_records(records: list[LiftRecord], path: str | Path, append: bool = False) -> Path:
@@ -159,6 +165,8 @@ def read_records(path: str | Path) -> list[LiftRecord]:
     records = []
     for i, values in rows:
         parsed: dict[str, object] = {"channel": values["channel"].strip()}
+        if values.get("geo", "").strip():
+            parsed["geo"] = values["geo"].strip()
         for name in ("start", "end"):
             try:
                 parsed[name] = date.fromisoformat(values[name].strip()[:10])

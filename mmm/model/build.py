@@ -31,7 +31,7 @@ from mmm.model.inputs import (
 )
 from mmm.model.lift_terms import add_lift_likelihoods, add_mta_prior, lift_windows
 from mmm.model.panel_model import build_panel_model
-from mmm.model.priors import prior_rv, transform_parameters, vector_prior_rv
+from mmm.model.priors import per_channel, prior_rv, transform_parameters, vector_prior_rv
 
 #: Re-exported: the model's inputs are built in :mod:`mmm.model.inputs`.
 __all__ = [
@@ -126,10 +126,11 @@ def _channel_coefficients(
     roi = pm.LogNormal(
         "roi",
         mu=data["roi_log_median"],
-        sigma=np.array([channels[i].prior.roi.sigma for i in by_roi]),
+        sigma=per_channel([channels[i].prior.roi.sigma for i in by_roi]),
         dims="roi_channel",
     )
-    pieces.append(roi * data["roi_spend_per_target"] / response[:, by_roi].sum(axis=0))
+    by_roi_response = response if len(by_roi) == len(channels) else response[:, by_roi]
+    pieces.append(roi * data["roi_spend_per_target"] / by_roi_response.sum(axis=0))
     back = np.argsort(by_beta + by_roi)
     beta = pt.concatenate(pieces)[back] if len(pieces) > 1 else pieces[0]
     return pm.Deterministic("beta", beta, dims="channel")

@@ -208,7 +208,12 @@ def structure_key(config: Config, dataset: Dataset) -> str:
     """What a compiled model depends on besides its data: config structure, priors, shapes."""
     spec = config.model_dump(mode="json", exclude={"name", "data", "interval", "calibration"})
     spec["sampler"] = {"compile_backend": config.sampler.compile_backend}
-    spec["shape"] = [dataset.n_periods, len(dataset.channels), len(dataset.control_names)]
+    spec["shape"] = [
+        dataset.n_geos,
+        dataset.n_periods,
+        len(dataset.channels),
+        len(dataset.control_names),
+    ]
     spec["calibration"] = config.calibration.model_dump(mode="json", exclude={"lift_tests"})
     return json.dumps(spec, sort_keys=True)
 

@@ -30,6 +30,7 @@ class LiftWindow:
 
     record: LiftRecord
     channel: int
+    geo: int | None  # the geo of a panel's test; None in a national model
     rows: np.ndarray  # period indices of the window
     lagged_base: np.ndarray  # (W, M, L) scaled spend with the channel at x in the window
     lagged_test: np.ndarray  # (W, M, L) ... at x + delta_x
@@ -71,18 +72,50 @@ def lift_windows(
                 row=row,
             )
         m = dataset.channels.index(record.channel)
+        geo = _geo_of(record, dataset, source, row)
+        spend = dataset.geo_spend[0 if geo is None else geo]
+        scale = spend_scale if geo is None else spend_scale[geo]
         windows.append(
             LiftWindow(
                 record=record,
                 channel=m,
+                geo=geo,
                 rows=rows,
-                lagged_base=window_lags(dataset.spend, m, rows, record.x, spend_scale, plan),
-                lagged_test=window_lags(
-                    dataset.spend, m, rows, record.x + record.delta_x, spend_scale, plan
-                ),
+                lagged_base=window_lags(spend, m, rows, record.x, scale, plan),
+                lagged_test=window_lags(spend, m, rows, record.x + record.delta_x, scale, plan),
             )
         )
     return windows
+
+
+def _geo_of(record: LiftRecord, dataset: Dataset, source: str, row: int) -> int | None:
+    """The geo index a record applies to (None for a national model's test)."""
+    if not dataset.is_panel:
+        if record.geo is not None:
+            raise ConfigError(
+                f"the test names geo '{record.geo}' but the model is national (no geo_column)",
+                source=source,
+                key="geo",
+                row=row,
+            )
+        return None
+    if record.geo is None:
+        raise ConfigError(
+            "a geo model's lift test must name its geo (column 'geo'); for a national test, "
+            "give one row per geo with that geo's spend and lift",
+            source=source,
+            key="geo",
+            row=row,
+        )
+    if record.geo not in dataset.geos:
+        raise ConfigError(
+            f"unknown geo '{record.geo}' (the data has {dataset.n_geos} geos, e.g. "
+            f"{', '.join(dataset.geos[:5])})",
+            source=source,
+            key="geo",
+            row=row,
+        )
+    return dataset.geos.index(record.geo)
 
 
 def window_lags(
@@ -125,7 +158,8 @@ def implied_lift(
     m = window.channel
     test = plan.response(window.lagged_test, params, xp=xp)[..., m]
     base = plan.response(window.lagged_base, params, xp=xp)[..., m]
-    return beta[..., m] * xp.sum(test - base, axis=-1)
+    coefficient = beta[..., m] if window.geo is None else beta[..., window.geo, m]
+    return coefficient * xp.sum(test - base, axis=-1)
 
 
 def add_lift_likelihoods(
@@ -133,18 +167,28 @@ def add_lift_likelihoods(
     plan: ChannelPlan,
     params: dict[str, Any],
     beta: Any,
-    target_scale: float,
+    target_scale: Any,
 ) -> None:
-    """Add one observed Normal per lift test to the model in context."""
+    """Add one observed Normal per lift test to the model in context.
+
+    ``target_scale`` is the KPI divisor: a float, or (G,) per geo for a panel.
+    """
     import pymc as pm
     import pytensor.tensor as pt
 
     if not windows:
         return
     implied = pt.stack([implied_lift(w, plan, params, beta, xp=pt) for w in windows])
-    observed = np.array([w.record.delta_y for w in windows]) / target_scale
-    sigma = np.array([w.record.sigma for w in windows]) / target_scale
+    scale = np.array([window_target_scale(w, target_scale) for w in windows])
+    observed = np.array([w.record.delta_y for w in windows]) / scale
+    sigma = np.array([w.record.sigma for w in windows]) / scale
     pm.Normal("lift_test", mu=implied, sigma=sigma, observed=observed)
+
+
+def window_target_scale(window: LiftWindow, target_scale: Any) -> float:
+    """The KPI divisor of the test's geo (the model's one divisor for national data)."""
+    scale = np.atleast_1d(np.asarray(target_scale, dtype=float))
+    return float(scale[0 if window.geo is None else window.geo])
 
 
 def add_mta_prior(mta: MtaPrior | None, channels: list[str], contribution: Any) -> None:

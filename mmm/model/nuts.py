@@ -217,16 +217,17 @@ def model_functions(model: pm.Model) -> ModelFunctions:
     values = [model.rvs_to_values[rv] for rv in free]
     initial = make_initial_point_fn(model=model, jitter_rvs=set(free), return_transformed=True)
     first = initial(0)
-    sizes = [int(np.size(first[v.name])) for v in values]
-    ends = np.cumsum(sizes)
-    flat = pt.vector("flat_point", shape=(int(ends[-1]),), dtype="float64")
-    unpack = {
-        value: flat[end - size : end].reshape(np.shape(first[value.name])).astype(value.dtype)
-        for value, size, end in zip(values, sizes, ends, strict=True)
-    }
-    data_vars = list(model.data_vars)
+    # The point is unpacked with symbolic sizes (the dims' lengths are inputs like the data), so
+    # the compiled code does not depend on how many geos, periods or channels the model has.
+    flat = pt.vector("flat_point", dtype="float64")
+    data_vars = [*model.data_vars, *_dim_lengths(model)]
     data_inputs = [var.type(name=var.name) for var in data_vars]
-    replace = {**unpack, **dict(zip(data_vars, data_inputs, strict=True))}
+    replace = dict(zip(data_vars, data_inputs, strict=True))
+    end = pt.constant(0, dtype="int64")
+    for rv, value in zip(free, values, strict=True):
+        shape = _value_shape(model, rv, value, replace)
+        start, end = end, end + pt.prod(shape, dtype="int64") if len(shape) else end + 1
+        replace[value] = flat[start:end].reshape(shape, ndim=value.ndim).astype(value.dtype)
     inputs = [flat, *data_inputs]
 
     logp = rewrite_graph(model.logp(), include=("canonicalize", "stabilize"))
@@ -238,6 +239,7 @@ def model_functions(model: pm.Model) -> ModelFunctions:
     draws_fn = _compiled(inputs, draw_graph, mode)
 
     data = {var.name: np.asarray(var.get_value()) for var in data_vars}
+    n_dim = sum(int(np.size(first[v.name])) for v in values)
     start = (_flatten(first, values), *data.values())
     logp_fn(*start)  # load the code from the cache (or build it) now, not in the first chain
     lock = threading.Lock()
@@ -253,8 +255,23 @@ def model_functions(model: pm.Model) -> ModelFunctions:
         names=[var.name for var in stored],
         shapes=[tuple(np.shape(v)) for v in draws_fn(*start)],
         data=data,
-        n_dim=int(ends[-1]),
+        n_dim=n_dim,
     )
+
+
+def _dim_lengths(model: pm.Model) -> list:
+    """The shared variables holding the model's dimension lengths (inputs of the point layout)."""
+    return [v for v in model.dim_lengths.values() if isinstance(v, pytensor.compile.SharedVariable)]
+
+
+def _value_shape(model: pm.Model, rv, value, inputs: dict) -> tuple:
+    """Shape of a free variable's value: the lengths of its dims (as the compiled function's
+    inputs, ``inputs`` maps each shared length to its input), else its fixed shape."""
+    dims = model.named_vars_to_dims.get(rv.name)
+    lengths = [model.dim_lengths.get(d) for d in dims or ()]
+    if dims and len(dims) == value.ndim and all(n in inputs for n in lengths):
+        return tuple(inputs[n].astype("int64") for n in lengths)
+    return tuple(int(n) for n in model.initial_point()[value.name].shape)
 
 
 def compile_model(model: pm.Model):

@@ -27,7 +27,7 @@ from mmm.model.config import Config
 from mmm.model.data import Dataset
 from mmm.model.inputs import Scales, channel_plan, compute_scales, model_coords, model_data
 from mmm.model.lift_terms import add_lift_likelihoods, add_mta_prior, lift_windows
-from mmm.model.priors import prior_rv, transform_parameters, vector_prior_rv
+from mmm.model.priors import per_channel, prior_rv, transform_parameters, vector_prior_rv
 
 #: Guards the division by a geo's total response where the geo never spends on a channel.
 RESPONSE_FLOOR = 1e-12
@@ -60,7 +60,8 @@ def build_panel_model(
         n_geos, n_periods = target.shape[0], target.shape[1]
         params = transform_parameters(config, plan)
         response = plan.response(data["lagged_spend"], params, xp=pt)  # (G * T, M)
-        response = response.reshape((n_geos, n_periods, len(config.channels)))
+        n_channels = data["lagged_spend"].shape[1]  # symbolic, like G and T: one compiled model
+        response = response.reshape((n_geos, n_periods, n_channels))
         beta = geo_coefficients(config, data, response.sum(axis=1))  # (G, M)
         centered = response - response.mean(axis=1, keepdims=True)
         mu = _geo_varying("level", config.priors.level, config.priors.geo_level_sd)[:, None]
@@ -86,6 +87,11 @@ def build_panel_model(
         else:
             pm.Normal("y", mu=mu, sigma=sigma, observed=target, dims=dims)
     return model, scales
+
+
+def _columns(x: pt.TensorVariable, idx: list[int], n_channels: int) -> pt.TensorVariable:
+    """``x[..., idx]``, without an index constant when ``idx`` is every channel in order."""
+    return x if idx == list(range(n_channels)) else x[..., idx]
 
 
 def _geo_varying(name: str, prior, spread_prior) -> pt.TensorVariable:
@@ -129,12 +135,12 @@ def geo_coefficients(
         """``s[m] * z[g, m]`` for the channels ``idx`` (see the module doc)."""
         if z is None:
             return 0.0
-        partial = (pooling[idx] == "partial").astype(float)
-        none = (pooling[idx] == "none").astype(float)
-        scale = none * own_sigma
+        partial = per_channel(list((pooling[idx] == "partial").astype(float)))
+        none = per_channel(list((pooling[idx] == "none").astype(float)))
+        scale = none * per_channel(list(own_sigma))
         if tau is not None:
-            scale = scale + partial * tau[idx]
-        return scale * z[:, idx]
+            scale = scale + partial * _columns(tau, idx, len(channels))
+        return scale * _columns(z, idx, len(channels))
 
     pieces = []
     if by_beta:
@@ -144,13 +150,16 @@ def geo_coefficients(
         pieces.append(free * pt.exp(spread(by_beta, np.zeros(len(by_beta)))))
     if by_roi:
         model.add_coord("roi_channel", [channels[i].name for i in by_roi])
-        sigma = np.array([channels[i].prior.roi.sigma for i in by_roi])
-        roi = pm.LogNormal("roi", mu=data["roi_log_median"], sigma=sigma, dims="roi_channel")
+        sigma = [channels[i].prior.roi.sigma for i in by_roi]
+        roi = pm.LogNormal(
+            "roi", mu=data["roi_log_median"], sigma=per_channel(sigma), dims="roi_channel"
+        )
         # an unpooled channel has no shared ROI: its geos scatter around the prior median
-        log_mean = pt.where(pooling[by_roi] == "none", data["roi_log_median"], pt.log(roi))
-        roi_geo = pt.exp(log_mean + spread(by_roi, sigma))
+        unpooled = per_channel(list(pooling[by_roi] == "none"))
+        log_mean = pt.where(unpooled, data["roi_log_median"], pt.log(roi))
+        roi_geo = pt.exp(log_mean + spread(by_roi, np.array(sigma)))
         pm.Deterministic("roi_geo", roi_geo, dims=("geo", "roi_channel"))
-        total = response_total[:, by_roi] + RESPONSE_FLOOR
+        total = _columns(response_total, by_roi, len(channels)) + RESPONSE_FLOOR
         pieces.append(roi_geo * data["roi_spend_per_target"] / total)
     back = np.argsort(by_beta + by_roi)
     beta = pt.concatenate(pieces, axis=1)[:, back] if len(pieces) > 1 else pieces[0]

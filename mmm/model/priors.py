@@ -26,8 +26,19 @@ def vector_prior_rv(name: str, priors: list[Prior], dims: str | tuple) -> pt.Ten
             key=name,
         )
     keys = set().union(*(p.params for p in priors))
-    kwargs = {k: np.array([p.params[k] for p in priors]) for k in keys}
+    kwargs = {k: per_channel([p.params[k] for p in priors]) for k in keys}
     return getattr(pm, priors[0].dist)(name, **kwargs, dims=dims)
+
+
+def per_channel(values: list) -> np.ndarray | float | str:
+    """One value per channel as an array, or the single value when all channels share it.
+
+    A shared value keeps the compiled model independent of the number of channels: an array
+    constant's length is part of the graph, a scalar broadcast over the channel dim is not.
+    """
+    if len(set(values)) == 1:
+        return values[0]
+    return np.array(values)
 
 
 def transform_parameters(config: Config, plan: ChannelPlan) -> dict[str, pt.TensorVariable]:

@@ -307,6 +307,7 @@ def true_lift_record(
     window = LiftWindow(
         record=record,
         channel=m,
+        geo=None,
         rows=rows,
         lagged_base=window_lags(spend, m, rows, x, scale, plan),
         lagged_test=window_lags(spend, m, rows, x * (1 + change), scale, plan),

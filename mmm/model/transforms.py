@@ -382,12 +382,14 @@ class ChannelPlan:
             raw = comp.function(
                 lags, *(params[self.param_name(name, p)] for p in comp.params), xp=xp
             )
-            mask = np.array([[lag < self.max_lag[i] for lag in range(self.n_lags)] for i in idx])
-            raw = raw * mask
+            if any(self.max_lag[i] < self.n_lags for i in idx):  # no constant when all are full
+                lags_in_use = range(self.n_lags)
+                raw = raw * np.array([[lag < self.max_lag[i] for lag in lags_in_use] for i in idx])
             blocks.append(raw / xp.sum(raw, axis=-1, keepdims=True))
+        if len(blocks) == 1:  # one transform for all: no index constant (see ``per_channel``)
+            return blocks[0]
         _, back = self._order("adstock")
-        stacked = blocks[0] if len(blocks) == 1 else xp.concatenate(blocks, axis=-2)
-        return stacked[..., back, :]
+        return xp.concatenate(blocks, axis=-2)[..., back, :]
 
     def saturate(self, x: Any, params: dict[str, Any], xp: ModuleType = np) -> Any:
         """Apply each channel's saturation to ``x``.
@@ -402,6 +404,10 @@ class ChannelPlan:
             values = [params[self.param_name(name, p)] for p in comp.params]
             blocks.append((idx, comp, values))
         lagged = getattr(x, "ndim", 0) >= 3 and not self.adstock_first
+        if len(blocks) == 1:  # one saturation for all channels: no index constants
+            _, comp, values = blocks[0]
+            vals = [v[..., None, :, None] if lagged else v[..., None, :] for v in values]
+            return comp.function(x, *vals, xp=xp)
         out = []
         for idx, comp, values in blocks:
             if lagged:

@@ -6,6 +6,8 @@
 - :mod:`~mmm.planning.optimizer`: the allocation optimizer (:func:`optimize`).
 - :mod:`~mmm.planning.plans`: an allocation evaluated on the draws and its summary.
 - :mod:`~mmm.planning.scenarios`: scenario files compared side by side.
+- :mod:`~mmm.planning.cells`: geo panels: cells (geo x channel) and channels with the geo split
+  held.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ _EXPORTS = {
     "Plan": "plans",
     "evaluate_plan": "plans",
     "plan_summary": "plans",
+    "geo_plan_summary": "plans",
+    "SplitResponse": "cells",
     "ResponseModel": "response",
     "compare": "scenarios",
     "load_scenarios": "scenarios",

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mmm.errors import MmmError
+from mmm.planning.cells import unknown_name
 from mmm.planning.limits import ObservedSpend, check_amount
 
 #: Objective names and what their value means (for help texts and errors).
@@ -171,7 +172,7 @@ def channel_index(name: str, channels: Sequence[str], what: str) -> int:
     ----------
     name : str
     channels : sequence of str
-        The model's channel names.
+        The model's channel names (a panel planned by geo: its cell names ``'geo/channel'``).
     what : str
         The option or key the name was given under (named in the message).
 
@@ -182,12 +183,11 @@ def channel_index(name: str, channels: Sequence[str], what: str) -> int:
     Raises
     ------
     MmmError
-        For a name that is not a channel of the model, listing the channels.
+        For a name that is not a channel of the model, listing the channels (for a panel, a
+        message about its cells and geos: :meth:`mmm.planning.cells.PanelNames.unknown`).
     """
     if name not in channels:
-        raise MmmError(
-            f"unknown channel '{name}'; the model's channels are {', '.join(channels)}", key=what
-        )
+        raise MmmError(unknown_name(name, channels), key=what)
     return list(channels).index(name)
 
 

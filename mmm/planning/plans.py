@@ -205,3 +205,71 @@ def plan_summary(plan: Plan, prob: float = 0.9) -> dict:
         "solver": dict(plan.solver),
         "warnings": [dict(w) for w in plan.warnings],
     }
+
+
+def _group_entry(plan: Plan, idx: list[int], prob: float) -> dict:
+    """Spend and contribution of a group of cells (one channel or one geo) summed."""
+    spend = float(plan.spend[idx].sum())
+    reference = float(plan.reference_spend[idx].sum())
+    contribution = plan.contribution[:, idx].sum(axis=1)
+    # the derivative along the plan's own split of the group: sum_i C_i' s_i / sum_i s_i
+    marginal = (plan.marginal[:, idx] * plan.spend[idx]).sum(axis=1) / spend if spend > 0 else []
+    return {
+        "current": float(plan.current[idx].sum()),
+        "reference": reference,
+        "optimal": spend,
+        "change": spend - reference,
+        "change_pct": (spend / reference - 1.0) if reference > 0 else None,
+        "contribution": stat(contribution, prob),
+        "roi": stat(contribution / spend if spend > 0 else np.array([]), prob),
+        "mroi": stat(np.asarray(marginal), prob),
+    }
+
+
+def geo_plan_summary(plan: Plan, prob: float = 0.9) -> dict:
+    """JSON-ready summary of a plan over a panel's cells (``mmm optimize --by-geo --json``).
+
+    Parameters
+    ----------
+    plan : Plan
+        A plan of a cell response model (``ResponseModel.from_fitted(..., by_geo=True)``):
+        its ``channels`` are :class:`~mmm.planning.cells.PanelNames` of the cells.
+    prob : float
+        Central interval probability.
+
+    Returns
+    -------
+    dict
+        :func:`plan_summary` with ``by_geo: true``, ``geos`` (names), ``cells`` (per cell
+        ``'geo/channel'``: its ``geo`` and ``channel`` and the per-channel entries of
+        :func:`plan_summary`), ``channels`` (per channel, summed over geos: current, reference
+        and optimal spend, change, contribution, ROI and ``mroi``, the derivative along the
+        plan's own split across geos) and ``geo_totals`` (the same per geo, over channels).
+        ``warnings`` name cells.
+    """
+    names = plan.channels
+    summary = plan_summary(plan, prob)
+    n_channels = len(names.channels)
+    cells = {}
+    for i, (name, row) in enumerate(summary.pop("channels").items()):
+        geo, channel = names.geos[i // n_channels], names.channels[i % n_channels]
+        cells[name] = {"geo": geo, "channel": channel, **row}
+    n_cells = len(names)
+    channels = {
+        c: _group_entry(plan, list(range(m, n_cells, n_channels)), prob)
+        for m, c in enumerate(names.channels)
+    }
+    geo_totals = {
+        g: _group_entry(plan, list(range(j * n_channels, (j + 1) * n_channels)), prob)
+        for j, g in enumerate(names.geos)
+    }
+    head = {k: summary.pop(k) for k in list(summary) if k not in ("totals", "solver", "warnings")}
+    return {
+        **head,
+        "by_geo": True,
+        "geos": list(names.geos),
+        "cells": cells,
+        "channels": channels,
+        "geo_totals": geo_totals,
+        **summary,
+    }

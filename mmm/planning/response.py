@@ -32,6 +32,13 @@ import numpy as np
 from mmm.errors import MmmError
 from mmm.model.fit import FittedModel
 from mmm.model.transforms import SATURATIONS, ChannelPlan, lag_matrix
+from mmm.planning.cells import (
+    PanelNames,
+    SplitResponse,
+    historical_shares,
+    tile_params,
+    tile_plan,
+)
 from mmm.planning.limits import ObservedSpend
 
 PATTERNS = ("flat", "history")
@@ -99,6 +106,10 @@ class ResponseModel:
     observed : ObservedSpend or None
         The data's spend levels (refusals of absurd amounts, range warnings); None when the
         model was built without data.
+
+    A panel planned by geo (``from_fitted(..., by_geo=True)``) is this model over the cells
+    (geo, channel): ``channels`` is then a :class:`~mmm.planning.cells.PanelNames` of the cell
+    names ``'geo/channel'``.
     """
 
     channels: tuple[str, ...]
@@ -203,7 +214,8 @@ class ResponseModel:
         horizon: int | None = None,
         pattern: str = "flat",
         draws: int | None = None,
-    ) -> ResponseModel:
+        by_geo: bool = False,
+    ) -> ResponseModel | SplitResponse:
         """Build from a fitted model's posterior.
 
         Parameters
@@ -216,6 +228,15 @@ class ResponseModel:
             How each channel's budget is spread over the horizon.
         draws : int, optional
             Use this many evenly spaced posterior draws (all when omitted).
+        by_geo : bool
+            A panel only: plan the cells (geo, channel) instead of the channels.
+
+        Returns
+        -------
+        ResponseModel or SplitResponse
+            National data: the channels' response. A panel: by default a
+            :class:`~mmm.planning.cells.SplitResponse` (channels, each with its geo split of
+            the last H periods held); with ``by_geo`` the cells' response.
         """
         dataset = fitted.dataset
         n_periods = dataset.n_periods
@@ -226,22 +247,74 @@ class ResponseModel:
                 f"the horizon must be between 1 and the {n_periods} data periods (got {horizon})",
                 key="horizon",
             )
+        if by_geo and not dataset.is_panel:
+            raise MmmError(
+                "planning by geo needs a geo panel; this model is national", key="by_geo"
+            )
         idx = draw_indices(fitted.n_draws, draws)
         params = {k: v[idx] for k, v in fitted.transform_params().items()}
+        national = ObservedSpend.from_data(
+            fitted.plan.channels, dataset.spend, horizon, dataset.target, dataset.frequency
+        )
         recent = dataset.spend[-horizon:]
-        return cls.from_parameters(
-            fitted.plan,
-            params,
-            fitted.draws("beta")[idx] * fitted.scales.target,
-            fitted.scales.spend,
+        if not dataset.is_panel:
+            return cls.from_parameters(
+                fitted.plan,
+                params,
+                fitted.draws("beta")[idx] * fitted.scales.target,
+                fitted.scales.spend,
+                spend_pattern(pattern, recent),
+                history=dataset.spend,
+                current=recent.sum(axis=0),
+                pattern_kind=pattern,
+                observed=national,
+            )
+        cells = cls._panel_cells(fitted, horizon, pattern, idx, params)
+        if by_geo:
+            return cells
+        geo_spend = dataset.geo_spend
+        return SplitResponse(
+            cells=cells,
+            shares=historical_shares(geo_spend[:, -horizon:], geo_spend),
+            channels=PanelNames(dataset.geos, dataset.channels, by_geo=False),
+            plan=fitted.plan,
+            current=recent.sum(axis=0),
+            pattern=spend_pattern(pattern, recent),
+            pattern_kind=pattern,
+            observed=national,
+        )
+
+    @classmethod
+    def _panel_cells(
+        cls,
+        fitted: FittedModel,
+        horizon: int,
+        pattern: str,
+        idx: np.ndarray,
+        params: dict[str, np.ndarray],
+    ) -> ResponseModel:
+        """The response of a panel's cells (geo, channel), geo-major (see ``from_fitted``)."""
+        dataset = fitted.dataset
+        n_geos = dataset.n_geos
+        names = PanelNames(dataset.geos, dataset.channels, by_geo=True)
+        beta = fitted.geo_draws("beta")[idx] * fitted.scales.geo_target[None, :, None]
+        # (G, T, M) -> (T, G * M): a period's row holds geo 0's channels, then geo 1's, ...
+        history = dataset.geo_spend.transpose(1, 0, 2).reshape(dataset.n_periods, -1)
+        recent = history[-horizon:]
+        model = cls.from_parameters(
+            tile_plan(fitted.plan, names, n_geos),
+            tile_params(params, n_geos),
+            beta.reshape(len(idx), -1),
+            fitted.scales.geo_spend.reshape(-1),
             spend_pattern(pattern, recent),
-            history=dataset.spend,
+            history=history,
             current=recent.sum(axis=0),
             pattern_kind=pattern,
             observed=ObservedSpend.from_data(
-                fitted.plan.channels, dataset.spend, horizon, dataset.target, dataset.frequency
+                names, history, horizon, dataset.target, dataset.frequency
             ),
         )
+        return replace(model, channels=names)
 
     def _saturate(self, x: np.ndarray, with_slope: bool = True) -> tuple[np.ndarray, Any]:
         """Saturation values (and slopes) of ``x`` (..., K, M) channel by channel."""
@@ -297,6 +370,23 @@ class ResponseModel:
         return contribution, self.beta * slopes.sum(axis=1)
 
 
+def _truth_plan(truth: dict[str, Any]) -> tuple[ChannelPlan, dict[str, np.ndarray]]:
+    """The channel plan and transform parameters of a simulation's truth."""
+    names = list(truth["channels"])
+    rows = [truth["channels"][c] for c in names]
+    plan = ChannelPlan(
+        channels=tuple(names),
+        adstock=tuple(r["adstock"]["type"] for r in rows),
+        max_lag=tuple(int(r["adstock"]["max_lag"]) for r in rows),
+        saturation=tuple(r["saturation"]["type"] for r in rows),
+    )
+    params = {
+        "geometric_alpha": np.array([r["adstock"]["alpha"] for r in rows]),
+        "logistic_lam": np.array([r["saturation"]["lam"] for r in rows]),
+    }
+    return plan, params
+
+
 def response_from_truth(
     truth: dict[str, Any], spend: Any, horizon: int = 13, pattern: str = "flat"
 ) -> ResponseModel:
@@ -312,18 +402,8 @@ def response_from_truth(
         Planned periods; the current plan is the spend of the last ``horizon`` periods.
     pattern : {'flat', 'history'}
     """
-    names = list(truth["channels"])
-    rows = [truth["channels"][c] for c in names]
-    plan = ChannelPlan(
-        channels=tuple(names),
-        adstock=tuple(r["adstock"]["type"] for r in rows),
-        max_lag=tuple(int(r["adstock"]["max_lag"]) for r in rows),
-        saturation=tuple(r["saturation"]["type"] for r in rows),
-    )
-    params = {
-        "geometric_alpha": np.array([r["adstock"]["alpha"] for r in rows]),
-        "logistic_lam": np.array([r["saturation"]["lam"] for r in rows]),
-    }
+    plan, params = _truth_plan(truth)
+    rows = [truth["channels"][c] for c in plan.channels]
     spend = np.asarray(spend, dtype=float)
     recent = spend[-horizon:]
     return ResponseModel.from_parameters(
@@ -336,3 +416,52 @@ def response_from_truth(
         current=recent.sum(axis=0),
         pattern_kind=pattern,
     )
+
+
+def response_from_panel_truth(
+    truth: dict[str, Any], geo_spend: Any, horizon: int = 13, pattern: str = "flat"
+) -> ResponseModel:
+    """A one-"draw" cell :class:`ResponseModel` (geo x channel) from a simulated panel's truth.
+
+    The truth of :func:`mmm.model.simulate_panel.simulate_panel` holds the shared transform
+    parameters per channel and each geo's ROI; the coefficient per cell follows as in the
+    simulator, ``beta[g, m] = ROI[g, m] * sum_t spend[g, t, m] / sum_t response[g, t, m]``, with
+    each geo's spend scaled by its own mean per channel.
+
+    Parameters
+    ----------
+    truth : dict
+        ``Simulation.truth`` of a panel.
+    geo_spend : array (G, T, M)
+        The simulated spend per geo (national channels split as the truth splits them), geos
+        in ``truth['geos']`` order, channels in ``truth['channels']`` order.
+    horizon : int
+        Planned periods; the current plan is the spend of the last ``horizon`` periods.
+    pattern : {'flat', 'history'}
+    """
+    plan, params = _truth_plan(truth)
+    geos = list(truth["geos"])
+    spend = np.asarray(geo_spend, dtype=float)
+    n_geos, n_periods, _ = spend.shape
+    mean = spend.mean(axis=1)
+    scale = np.where(mean > 0, mean, 1.0)  # (G, M)
+    response = np.stack(
+        [plan.response(lag_matrix(spend[g] / scale[g], plan.n_lags), params) for g in range(n_geos)]
+    ).sum(axis=1)  # (G, M)
+    roi = np.array([[truth["geos"][g][c]["roi"] for c in plan.channels] for g in geos])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        beta = np.where(response > 0, roi * spend.sum(axis=1) / response, 0.0)
+    names = PanelNames(geos, plan.channels, by_geo=True)
+    history = spend.transpose(1, 0, 2).reshape(n_periods, -1)
+    recent = history[-horizon:]
+    model = ResponseModel.from_parameters(
+        tile_plan(plan, names, n_geos),
+        tile_params(params, n_geos),
+        beta.reshape(-1),
+        scale.reshape(-1),
+        spend_pattern(pattern, recent),
+        history=history,
+        current=recent.sum(axis=0),
+        pattern_kind=pattern,
+    )
+    return replace(model, channels=names)

@@ -6,6 +6,7 @@ A scenario file::
     pattern: flat          # flat | history: how each channel's budget is spread in time
     draws: 1000            # posterior draws used (default: all)
     reference: current     # scenario the others are compared with (default: the first)
+    by_geo: false          # geo panels: plan cells 'geo/channel' instead of channels
     scenarios:
       - name: current
         allocation: current                    # the spend of the last `horizon` periods
@@ -15,7 +16,10 @@ A scenario file::
         optimize: {budget: 1.2e6, bounds: {tv: 0.5x:1.5x}, fixed: [radio], objective: mean}
 
 Every scenario is evaluated on the same horizon, pattern and draws, so the comparison (KPI
-uplift over the reference and the probability of beating it) is paired draw by draw.
+uplift over the reference and the probability of beating it) is paired draw by draw. On a geo
+panel the allocations name channels, each spread over the geos at its split of the last
+``horizon`` periods (:class:`mmm.planning.cells.SplitResponse`); with ``by_geo: true`` they
+name cells such as ``north/tv`` instead.
 """
 
 from __future__ import annotations
@@ -37,9 +41,10 @@ from pydantic_core import PydanticCustomError
 
 from mmm.errors import MmmError
 from mmm.model.fit import FittedModel
+from mmm.planning.cells import SplitResponse
 from mmm.planning.objectives import Objective, channel_index, parse_amount
 from mmm.planning.optimizer import optimize
-from mmm.planning.plans import Plan, evaluate_plan, plan_summary, stat
+from mmm.planning.plans import Plan, evaluate_plan, geo_plan_summary, plan_summary, stat
 from mmm.planning.response import PATTERNS, ResponseModel
 from mmm.yaml_io import parse_yaml, read_yaml
 
@@ -81,6 +86,7 @@ class ScenarioFile(_Strict):
     pattern: Literal[PATTERNS] = "flat"  # type: ignore[valid-type]
     draws: int | None = Field(None, ge=1)
     reference: str | None = None
+    by_geo: bool | None = None
     scenarios: list[ScenarioSpec] = Field(min_length=1)
 
     @field_validator("scenarios", mode="before")
@@ -195,8 +201,14 @@ def compare(
         plan's KPI beats that one's, paired draw by draw), ``warnings``: the channels the
         plan puts outside the spend range seen in the data, as in
         :func:`mmm.planning.plans.plan_summary`, and for optimizer runs ``plan``: the full
-        optimizer summary).
+        optimizer summary). A panel adds ``geos``; with the geo split held (channels) also
+        ``geo_split`` (:meth:`~mmm.planning.cells.SplitResponse.split_summary`) and per
+        scenario ``geo_spend`` (channel -> geo -> amount); planned by geo, ``by_geo: true``,
+        the names are cells and an optimizer run's ``plan`` is
+        :func:`mmm.planning.plans.geo_plan_summary`.
     """
+    by_geo = bool(getattr(response.channels, "by_geo", False))
+    summarize = geo_plan_summary if by_geo else plan_summary
     plans: dict[str, Plan] = {}
     details: dict[str, dict] = {}
     for i, scenario in enumerate(spec.scenarios):
@@ -207,7 +219,7 @@ def compare(
                 Objective.parse(opt.objective)
                 section = "optimize"
                 plan = optimize(response, opt.budget, opt.bounds, opt.fixed, opt.objective)
-                details[scenario.name] = plan_summary(plan, prob)
+                details[scenario.name] = summarize(plan, prob)
             else:
                 section = "allocation"
                 spend = allocation_spend(scenario.allocation, response, "allocation")
@@ -246,7 +258,14 @@ def compare(
         }
         if scenario.name in details:
             entry["plan"] = details[scenario.name]
+        if isinstance(response, SplitResponse):
+            entry["geo_spend"] = response.split_summary(plan.spend)["spend"]
         out.append(entry)
+    panel = {}
+    if hasattr(response.channels, "geos"):
+        panel = {"by_geo": by_geo, "geos": list(response.channels.geos)}
+    if isinstance(response, SplitResponse):
+        panel["geo_split"] = response.split_summary()
     return {
         "source": source,
         "horizon": response.horizon,
@@ -256,11 +275,14 @@ def compare(
         "reference": reference_name,
         "channels": list(response.channels),
         "current_spend": dict(zip(response.channels, map(float, response.current), strict=True)),
+        **panel,
         "scenarios": out,
     }
 
 
-def run_scenarios(fitted: FittedModel, path: str | Path, prob: float | None = None) -> dict:
+def run_scenarios(
+    fitted: FittedModel, path: str | Path, prob: float | None = None, by_geo: bool | None = None
+) -> dict:
     """Load a scenario YAML and compare its plans on a fitted model's posterior.
 
     Parameters
@@ -270,6 +292,9 @@ def run_scenarios(fitted: FittedModel, path: str | Path, prob: float | None = No
         Scenario YAML (see the module docstring).
     prob : float, optional
         Central interval probability; ``fitted.config.interval`` when omitted.
+    by_geo : bool, optional
+        Plan a panel's cells (True) or its channels (False); the file's ``by_geo`` when
+        omitted.
 
     Returns
     -------
@@ -279,7 +304,10 @@ def run_scenarios(fitted: FittedModel, path: str | Path, prob: float | None = No
     """
     spec = load_scenarios(path)
     try:
-        response = ResponseModel.from_fitted(fitted, spec.horizon, spec.pattern, spec.draws)
+        by_geo = bool(spec.by_geo) if by_geo is None else by_geo
+        response = ResponseModel.from_fitted(
+            fitted, spec.horizon, spec.pattern, spec.draws, by_geo=by_geo
+        )
     except MmmError as exc:
         raise MmmError(exc.message, source=str(path), key=exc.key) from None
     prob = float(fitted.config.interval if prob is None else prob)

@@ -202,7 +202,8 @@ class Planner:
             "current_total": float(response.current.sum()),
             "amount_limit": float(observed.limit()),
             "objectives": OBJECTIVES,
-            "geos": None,  # national models only: no per-geo split yet
+            # a panel plans channels here, each with its geo split of the last H periods held
+            "geos": list(dataset.geos) if dataset.is_panel else None,
         }
 
     def evaluate(self, request: EvaluateRequest) -> dict[str, Any]:
@@ -338,4 +339,11 @@ class Planner:
     def import_yaml(text: str) -> dict[str, Any]:
         """A scenario YAML's content, validated, as JSON (what the page loads)."""
         spec = parse_scenarios(text, source="imported YAML")
+        if spec.by_geo:
+            raise MmmError(
+                "the planner page plans channels; run a by_geo scenario file with "
+                "mmm optimize MODEL --scenarios FILE",
+                source="imported YAML",
+                key="by_geo",
+            )
         return spec.model_dump(exclude_none=True)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from mmm.model.config import AUTO_ROI_MEDIA_SHARE, Config, RoiPrior
 from mmm.model.data import Dataset
-from mmm.model.transforms import ChannelPlan, lag_matrix
+from mmm.model.transforms import ChannelPlan, lag_matrix, padded_spend
 
 EPOCH = pd.Timestamp("1970-01-01")
 
@@ -65,7 +65,7 @@ class Scales:
 class Design:
     """The model's inputs in scaled units."""
 
-    lagged_spend: np.ndarray  # (G * T, M, L): geo-major rows; (T, M, L) for national data
+    lagged_spend: np.ndarray  # (T, M, L) for national data; (G, T + L - 1, M) padded for a panel
     trend: np.ndarray  # (T,)
     fourier: np.ndarray  # (T, 2K)
     controls: np.ndarray  # (G, T, C); (T, C) for national data
@@ -129,30 +129,16 @@ def trend_feature(index: np.ndarray, n_train: int) -> np.ndarray:
     return np.asarray(index, dtype=float) / max(n_train - 1, 1)
 
 
-def panel_lags(geo_spend: np.ndarray, spend_scale: np.ndarray, n_lags: int) -> np.ndarray:
-    """Lag tensor of each geo's scaled spend, geos stacked along the rows.
-
-    Parameters
-    ----------
-    geo_spend : ndarray (G, T, M)
-    spend_scale : ndarray (G, M)
-    n_lags : int
-
-    Returns
-    -------
-    ndarray (G * T, M, L)
-        Rows ``g * T + t``; lags never reach across geos.
-    """
-    scaled = geo_spend / spend_scale[:, None, :]
-    return np.concatenate([lag_matrix(geo, n_lags) for geo in scaled])
-
-
 def build_design(config: Config, dataset: Dataset, scales: Scales) -> Design:
     """Scale the data and compute lag, trend and Fourier features."""
     order = config.seasonality.fourier_order if config.seasonality else 0
     period = config.seasonality.period_days if config.seasonality else 365.25
     plan = channel_plan(config)
-    lagged = panel_lags(dataset.geo_spend, scales.geo_spend, plan.n_lags)
+    scaled = dataset.geo_spend / scales.geo_spend[:, None, :]
+    if dataset.is_panel:  # the panel model sums shifted slices (transforms.shifted_response)
+        lagged = padded_spend(scaled, plan.n_lags)
+    else:
+        lagged = lag_matrix(scaled[0], plan.n_lags)
     controls = dataset.geo_controls / scales.controls
     target = dataset.geo_target / scales.geo_target[:, None]
     return Design(

@@ -28,6 +28,7 @@ from mmm.model.data import Dataset
 from mmm.model.inputs import Scales, channel_plan, compute_scales, model_coords, model_data
 from mmm.model.lift_terms import add_lift_likelihoods, add_mta_prior, lift_windows
 from mmm.model.priors import per_channel, prior_rv, transform_parameters, vector_prior_rv
+from mmm.model.transforms import shifted_response
 
 #: Guards the division by a geo's total response where the geo never spends on a channel.
 RESPONSE_FLOOR = 1e-12
@@ -57,11 +58,8 @@ def build_panel_model(
     with pm.Model(coords=model_coords(config, dataset, plan)) as model:
         data = {k: pm.Data(f"{k}_data", v) for k, v in model_data(config, dataset, scales).items()}
         target = data["target"]  # (G, T)
-        n_geos, n_periods = target.shape[0], target.shape[1]
         params = transform_parameters(config, plan)
-        response = plan.response(data["lagged_spend"], params, xp=pt)  # (G * T, M)
-        n_channels = data["lagged_spend"].shape[1]  # symbolic, like G and T: one compiled model
-        response = response.reshape((n_geos, n_periods, n_channels))
+        response = shifted_response(plan, data["lagged_spend"], params, xp=pt)  # (G, T, M)
         beta = geo_coefficients(config, data, response.sum(axis=1))  # (G, M)
         centered = response - response.mean(axis=1, keepdims=True)
         mu = _geo_varying("level", config.priors.level, config.priors.geo_level_sd)[:, None]

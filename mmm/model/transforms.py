@@ -391,11 +391,14 @@ class ChannelPlan:
         _, back = self._order("adstock")
         return xp.concatenate(blocks, axis=-2)[..., back, :]
 
-    def saturate(self, x: Any, params: dict[str, Any], xp: ModuleType = np) -> Any:
+    def saturate(
+        self, x: Any, params: dict[str, Any], xp: ModuleType = np, lagged: bool | None = None
+    ) -> Any:
         """Apply each channel's saturation to ``x``.
 
         ``x`` is (..., T, M), or the lag tensor (..., T, M, L) when saturation comes first;
-        the channel axis is then -2.
+        the channel axis is then -2. ``lagged`` says which (default: a 3-d or larger ``x``
+        with saturation first is the lag tensor).
         """
         blocks = []
         for name in self.groups("saturation"):
@@ -403,7 +406,8 @@ class ChannelPlan:
             idx = self.members("saturation", name)
             values = [params[self.param_name(name, p)] for p in comp.params]
             blocks.append((idx, comp, values))
-        lagged = getattr(x, "ndim", 0) >= 3 and not self.adstock_first
+        if lagged is None:
+            lagged = getattr(x, "ndim", 0) >= 3 and not self.adstock_first
         if len(blocks) == 1:  # one saturation for all channels: no index constants
             _, comp, values = blocks[0]
             vals = [v[..., None, :, None] if lagged else v[..., None, :] for v in values]
@@ -451,3 +455,33 @@ def _convolve(lagged_x: Any, weights: Any, xp: ModuleType) -> Any:
     # A broadcast product and sum: PyTensor turns it into one fused loop (its einsum becomes
     # a batched dot that made each log-density evaluation ~1.7x slower).
     return xp.sum(lagged_x * weights, axis=-1)
+
+
+def padded_spend(x: np.ndarray, max_lag: int) -> np.ndarray:
+    """Spend with ``max_lag - 1`` zero periods before each series: (..., T, M) -> (..., T+L-1, M).
+
+    The input of :meth:`ChannelPlan.shifted_response`, which needs no lag tensor: L times less
+    memory than :func:`lag_matrix` for long panels.
+    """
+    x = np.asarray(x, dtype=float)
+    pad = [(0, 0)] * x.ndim
+    pad[-2] = (max_lag - 1, 0)
+    return np.pad(x, pad)
+
+
+def shifted_response(plan: ChannelPlan, padded: Any, params: dict[str, Any], xp: ModuleType) -> Any:
+    """:meth:`ChannelPlan.response` from padded spend (:func:`padded_spend`), shape (..., T, M).
+
+    The lag sum ``sum_l w[m, l] x[t - l, m]`` is a sum of L shifted slices of the padded
+    series, so the number of periods stays symbolic and no (T, M, L) tensor is built. With
+    saturation first, the padded zeros saturate to zero, so the same sum applies after it.
+    """
+    weights = plan.weights(params, xp=xp)  # (M, L)
+    n_lags = plan.n_lags
+    x = padded if plan.adstock_first else plan.saturate(padded, params, xp=xp, lagged=False)
+    end = x.shape[-2]
+    total = 0.0
+    for lag in range(n_lags):
+        stop = end - lag if lag else None
+        total = total + weights[..., lag] * x[..., n_lags - 1 - lag : stop, :]
+    return plan.saturate(total, params, xp=xp, lagged=False) if plan.adstock_first else total

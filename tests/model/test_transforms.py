@@ -16,6 +16,8 @@ from mmm.model.transforms import (
     lag_matrix,
     logistic_saturation,
     michaelis_menten_saturation,
+    padded_spend,
+    shifted_response,
     weibull_weights,
 )
 
@@ -148,3 +150,16 @@ def test_saturation_first_differs_from_adstock_first(rng):
     by_hand = (lagged[:, 2, :3] / (1.2 + lagged[:, 2, :3])) @ w
     np.testing.assert_allclose(hill_first[:, 2], by_hand)
     assert not np.allclose(hill_first, PLAN.response(lagged, PARAMS))
+
+
+@pytest.mark.parametrize("adstock_first", [True, False])
+def test_shifted_response_of_a_panel_equals_the_lag_tensor_response_per_geo(rng, adstock_first):
+    plan = ChannelPlan(**{**PLAN.__dict__, "adstock_first": adstock_first})
+    spend = rng.uniform(0, 3, (4, 12, 3))  # 4 geos: carry-over must never cross geos
+    per_geo = np.stack([plan.response(lag_matrix(geo, plan.n_lags), PARAMS) for geo in spend])
+    padded = padded_spend(spend, plan.n_lags)
+    assert padded.shape == (4, 12 + plan.n_lags - 1, 3)
+    np.testing.assert_allclose(shifted_response(plan, padded, PARAMS, np), per_geo, rtol=1e-12)
+    params = {k: pt.as_tensor(v) for k, v in PARAMS.items()}
+    symbolic = shifted_response(plan, pt.as_tensor(padded), params, pt)
+    np.testing.assert_allclose(symbolic.eval(), per_geo, rtol=1e-10)

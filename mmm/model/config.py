@@ -259,9 +259,8 @@ class ModelPriors(_Strict):
     controls: Prior = Prior.of("Normal", mu=0.0, sigma=0.5)
     sigma: Prior = Prior.of("HalfNormal", sigma=0.3)
     nu: Prior = Prior.of("Gamma", alpha=2.0, beta=0.1)
-    #: Panels only: spread of the geos' levels and trends around the shared ones, and of the
-    #: geos' log media effects around the channel's (``tau`` of the hierarchy).
-    geo_level_sd: Prior = Prior.of("HalfNormal", sigma=0.2)
+    #: Panels only: spread of the geos' trends around the shared one, and of the geos' log
+    #: media effects around the channel's (``tau`` of the hierarchy).
     geo_trend_sd: Prior = Prior.of("HalfNormal", sigma=0.2)
     geo_effect_sd: Prior = Prior.of("HalfNormal", sigma=0.5)
 

@@ -9,8 +9,9 @@ these scaled units); the size of each channel's effect varies by geo through its
 with ``s[m] = tau[m]`` (``pooling: partial``, tau from ``priors.geo_effect_sd``), ``0``
 (``full``: one ROI for every geo) or the ROI prior's own sigma around its median (``none``:
 each geo on its own, no shared mean). A channel with a ``beta`` prior varies the same way on
-``log beta``. Geos get their own level and trend around shared ones (non-centred); the
-seasonality and the control coefficients are shared; the noise scale is per geo.
+``log beta``. Geos get their own level (with the shared prior) and trend (around a shared
+one, centred); the seasonality and the control coefficients are shared; the noise scale is
+per geo.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pytensor.tensor as pt
 
 from mmm.errors import ConfigError
 from mmm.experiments.records import LiftRecord
-from mmm.model.config import Config
+from mmm.model.config import Config, Prior
 from mmm.model.data import Dataset
 from mmm.model.inputs import Scales, channel_plan, compute_scales, model_coords, model_data
 from mmm.model.lift_terms import add_lift_likelihoods, add_mta_prior, lift_windows
@@ -62,10 +63,12 @@ def build_panel_model(
         response = shifted_response(plan, data["lagged_spend"], params, xp=pt)  # (G, T, M)
         beta = geo_coefficients(config, data, response.sum(axis=1))  # (G, M)
         centered = response - response.mean(axis=1, keepdims=True)
-        mu = _geo_varying("level", config.priors.level, config.priors.geo_level_sd)[:, None]
+        # each geo's KPI is scaled by its own mean, so every level is near 1: the levels share
+        # the configured prior (a learned spread would sit at ~0, a funnel for the sampler)
+        mu = prior_rv("geo_level", config.priors.level, dims="geo")[:, None]
         mu = mu + (centered * beta[:, None, :]).sum(axis=-1)
         if "trend" in data:
-            trend = _geo_varying("trend", config.priors.trend, config.priors.geo_trend_sd)
+            trend = _centred_geo_effect("trend", config.priors.trend, config.priors.geo_trend_sd)
             mu = mu + trend[:, None] * data["trend"][None, :]
         if "fourier" in data:
             season = prior_rv("seasonality", config.priors.seasonality, dims="fourier")
@@ -92,12 +95,15 @@ def _columns(x: pt.TensorVariable, idx: list[int], n_channels: int) -> pt.Tensor
     return x if idx == list(range(n_channels)) else x[..., idx]
 
 
-def _geo_varying(name: str, prior, spread_prior) -> pt.TensorVariable:
-    """``name`` per geo: a shared value plus a non-centred geo deviation (Deterministic)."""
+def _centred_geo_effect(name: str, prior: Prior, spread_prior: Prior) -> pt.TensorVariable:
+    """``geo_<name>`` ~ Normal(shared ``name``, ``geo_<name>_sd``) per geo, centred.
+
+    Centred because every geo's own series identifies it well (T periods each), where the
+    non-centred form mixes slowly (R-hat 1.015 on the spread in the recovery test).
+    """
     shared = prior_rv(name, prior)
     spread = prior_rv(f"geo_{name}_sd", spread_prior)
-    z = pm.Normal(f"geo_{name}_z", 0.0, 1.0, dims="geo")
-    return pm.Deterministic(f"geo_{name}", shared + spread * z, dims="geo")
+    return pm.Normal(f"geo_{name}", mu=shared, sigma=spread, dims="geo")
 
 
 def geo_coefficients(

@@ -158,7 +158,8 @@ class FittedModel:
     @property
     def n_draws(self) -> int:
         """Total posterior draws over chains."""
-        return self.draws("level").shape[0]
+        posterior = self.posterior
+        return int(posterior.sizes["chain"] * posterior.sizes["draw"])
 
 
 def fit(

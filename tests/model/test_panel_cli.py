@@ -140,3 +140,20 @@ def test_load_gives_per_geo_xarray_with_a_geo_dimension(panel_model_folder):
     at_one = curves["contribution_mean"].sel(multiplier=1.0).to_numpy()
     same_draws = geo_table(model.thinned(50))["contribution"].sel(stat="mean")
     np.testing.assert_allclose(at_one, same_draws, rtol=1e-9)
+
+
+def test_the_shipped_geo_example_config_reads_the_data_its_comment_makes(tmp_path):
+    from mmm.model.config import load_config
+    from mmm.model.data import load_dataset
+
+    source = Path(__file__).parents[2] / "configs" / "geo_example.yaml"
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "geo_example.yaml").write_text(source.read_text())
+    data = tmp_path / "data" / "geo_example.csv"
+    args = ["simulate", "--geos", "20", "--national", "tv", "--output", str(data)]
+    assert runner.invoke(app, args).exit_code == 0
+    config = load_config(tmp_path / "configs" / "geo_example.yaml")
+    dataset = load_dataset(config)
+    assert (dataset.n_geos, dataset.n_periods, len(dataset.channels)) == (20, 156, 5)
+    assert dataset.splits["tv"].basis == "population"
+    assert dataset.splits["tv"].shares.sum() == pytest.approx(1.0)

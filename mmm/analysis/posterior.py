@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mmm.errors import MmmError
 from mmm.model.build import build_design
 from mmm.model.fit import FittedModel
 from mmm.model.transforms import lag_matrix
@@ -24,7 +25,16 @@ def geo_spend_of(fitted: FittedModel, spend: np.ndarray | None = None) -> np.nda
     if spend is None:
         return fitted.dataset.geo_spend
     spend = np.asarray(spend, dtype=float)
-    return spend[None] if spend.ndim == 2 else spend
+    spend = spend[None] if spend.ndim == 2 else spend
+    expected = fitted.dataset.geo_spend.shape
+    if spend.shape[0] != expected[0] or spend.shape[2:] != expected[2:]:
+        what = "(geos, periods, channels)" if fitted.dataset.is_panel else "(periods, channels)"
+        raise MmmError(
+            f"spend must have the shape {what} with {expected[0]} geos and {expected[2]} "
+            f"channels for this model; got {np.shape(spend)}",
+            key="spend",
+        )
+    return spend
 
 
 def geo_response(fitted: FittedModel, geo: int, spend: np.ndarray | None = None) -> np.ndarray:
@@ -205,13 +215,14 @@ def posterior_predictive(
     rng = np.random.default_rng(seed)
     mu = predicted_mean(fitted) if mu is None else mu
     sigma = fitted.geo_draws("sigma") * fitted.scales.geo_target  # (S, G)
-    shape = (mu.shape[0], sigma.shape[1], mu.shape[1])
-    if fitted.config.likelihood == "student_t":
-        noise = rng.standard_t(fitted.draws("nu")[:, None, None], size=shape)
-    else:
-        noise = rng.standard_normal(shape)
-    # national data keeps one noise draw per period; a panel sums independent geo noise
-    return mu + (sigma[:, :, None] * noise).sum(axis=1)
+    replicated = mu.copy()
+    for geo in range(sigma.shape[1]):  # a panel adds each geo's own noise, one geo at a time
+        if fitted.config.likelihood == "student_t":
+            noise = rng.standard_t(fitted.draws("nu")[:, None], size=mu.shape)
+        else:
+            noise = rng.standard_normal(mu.shape)
+        replicated += sigma[:, geo, None] * noise
+    return replicated
 
 
 def fit_quality(fitted: FittedModel, mu: np.ndarray | None = None) -> dict[str, float]:

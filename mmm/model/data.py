@@ -41,11 +41,15 @@ __all__ = [
     "dataset_from_frame",
     "load_dataset",
     "read_table",
+    "text_columns",
 ]
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV or Parquet file into a DataFrame, with a clear error when that fails."""
+def read_table(path: Path, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read a CSV or Parquet file into a DataFrame, with a clear error when that fails.
+
+    ``text_columns`` are read from CSV as written (a geo code ``01`` stays ``01``).
+    """
     path = Path(path)
     if not path.is_file():
         raise DataError("data file not found", source=str(path))
@@ -54,9 +58,14 @@ def read_table(path: Path) -> pd.DataFrame:
             table = pq.read_table(path)
             table.validate(full=True)  # corrupt text fails here, not later inside a check
             return table.to_pandas()
-        return pd.read_csv(path)
+        return pd.read_csv(path, dtype=dict.fromkeys(text_columns, str))
     except Exception as exc:  # noqa: BLE001 - any reader failure is a user-facing data error
         raise DataError(f"could not read the file: {exc}", source=str(path)) from None
+
+
+def text_columns(config: Config) -> tuple[str, ...]:
+    """Columns to read as text: the geo column (codes like ``01`` must keep their zeros)."""
+    return (config.data.geo_column,) if config.data.geo_column else ()
 
 
 def load_dataset(config: Config) -> Dataset:
@@ -75,7 +84,7 @@ def load_dataset(config: Config) -> Dataset:
     DataError
         On the first failed check.
     """
-    frame = read_table(config.data.path)
+    frame = read_table(config.data.path, text_columns(config))
     return dataset_from_frame(frame, config, source=str(config.data.path))
 
 

@@ -149,7 +149,9 @@ class FittedModel:
         """The model with its posterior thinned evenly to at most ``max_draws`` draws in all."""
         posterior = self.posterior
         n_chains, n_draws = posterior.sizes["chain"], posterior.sizes["draw"]
-        step = -(-n_chains * n_draws // max_draws)
+        step = max(1, -(-n_chains * n_draws // max_draws))
+        while step < n_draws and n_chains * -(-n_draws // step) > max_draws:
+            step += 1
         if step <= 1:
             return self
         tree = xr.DataTree.from_dict({"posterior": posterior.isel(draw=slice(None, None, step))})
@@ -210,6 +212,7 @@ def structure_key(config: Config, dataset: Dataset) -> str:
     spec = config.model_dump(mode="json", exclude={"name", "data", "interval", "calibration"})
     spec["sampler"] = {"compile_backend": config.sampler.compile_backend}
     spec["shape"] = [
+        dataset.is_panel,
         dataset.n_geos,
         dataset.n_periods,
         len(dataset.channels),
@@ -318,7 +321,20 @@ def _sample_nutpie(
         blocking=False,
     )
     idata = _wait(background)
-    return idata, compiled_at - start, time.perf_counter() - compiled_at
+    return _relabel(idata, model), compiled_at - start, time.perf_counter() - compiled_at
+
+
+def _relabel(idata: xr.DataTree, model: pm.Model) -> xr.DataTree:
+    """The posterior's coordinates from ``model`` (a reused compiled model keeps those of the
+    model it was compiled for, e.g. another panel's geo names)."""
+    posterior = idata["posterior"].to_dataset()
+    labels = {
+        dim: list(values)
+        for dim, values in model.coords.items()
+        if dim in posterior.dims and values is not None
+    }
+    idata["posterior"] = xr.DataTree(posterior.assign_coords(labels))
+    return idata
 
 
 def _wait(background):

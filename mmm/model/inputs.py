@@ -77,8 +77,10 @@ def compute_scales(dataset: Dataset) -> Scales:
 
     A geo without spend on a channel gets a spend divisor of 1 (its spend is all zero).
     """
-    controls = dataset.geo_controls.reshape(-1, len(dataset.control_names))
-    controls = np.abs(controls).max(axis=0) if controls.size else np.zeros(0)
+    n_controls = dataset.geo_controls.shape[-1]
+    controls = np.zeros(0)
+    if n_controls:
+        controls = np.abs(dataset.geo_controls.reshape(-1, n_controls)).max(axis=0)
     controls = np.where(controls > 0, controls, 1.0)
     if not dataset.is_panel:
         return Scales(float(dataset.target.mean()), dataset.spend.mean(axis=0), controls)

@@ -135,10 +135,10 @@ def geo_coefficients(
         else None
     )
 
-    def spread(idx: list[int], own_sigma: np.ndarray) -> pt.TensorVariable | float:
-        """``s[m] * z[g, m]`` for the channels ``idx`` (see the module doc)."""
-        if z is None:
-            return 0.0
+    def spread(idx: list[int], own_sigma: np.ndarray) -> pt.TensorVariable:
+        """``s[m] * z[g, m]`` for the channels ``idx`` (see the module doc), shape (G, len(idx))."""
+        if z is None:  # every channel fully pooled: no geo deviation
+            return pt.zeros_like(_columns(response_total, idx, len(channels)))
         partial = per_channel(list((pooling[idx] == "partial").astype(float)))
         none = per_channel(list((pooling[idx] == "none").astype(float)))
         scale = none * per_channel(list(own_sigma))
@@ -151,7 +151,9 @@ def geo_coefficients(
         model.add_coord("beta_channel", [channels[i].name for i in by_beta])
         priors = [channels[i].prior.beta for i in by_beta]
         free = vector_prior_rv("beta_free", priors, "beta_channel")
-        pieces.append(free * pt.exp(spread(by_beta, np.zeros(len(by_beta)))))
+        # a geo that never spends on the channel has no effect of it (and tells nothing of it)
+        spends = pt.gt(_columns(data["lagged_spend"].sum(axis=1), by_beta, len(channels)), 0)
+        pieces.append(free * pt.exp(spread(by_beta, np.zeros(len(by_beta)))) * spends)
     if by_roi:
         model.add_coord("roi_channel", [channels[i].name for i in by_roi])
         sigma = [channels[i].prior.roi.sigma for i in by_roi]

@@ -34,7 +34,7 @@ from mmm.experiments.records import LiftRecord, read_records, write_records
 from mmm.interrupts import deferred_interrupts
 from mmm.model.build import Scales
 from mmm.model.config import Config, parse_config
-from mmm.model.data import Dataset, dataset_from_frame
+from mmm.model.data import Dataset, dataset_from_frame, text_columns
 from mmm.model.fit import Diagnostics, FittedModel
 from mmm.yaml_io import read_yaml
 
@@ -262,7 +262,7 @@ def _read_config(path: Path) -> Config:
 
 def _read_data(path: Path, config: Config) -> Dataset:
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, dtype=dict.fromkeys(text_columns(config), str))
     except (OSError, ValueError) as exc:  # pandas' parser and empty-file errors are ValueErrors
         raise _damaged(path, f"cannot be read as CSV ({_first_line(exc)})") from None
     try:

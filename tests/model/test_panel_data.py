@@ -134,14 +134,22 @@ def test_level_geo_and_auto_with_differing_values_are_not_split():
     np.testing.assert_array_equal(auto.geo_spend[3, :, 0], 2 * TV)
 
 
-def test_numeric_geo_codes_read_back_as_strings(tmp_path):
+def test_geo_codes_keep_their_leading_zeros_from_csv_and_a_saved_model(tmp_path):
+    from mmm.model.data import read_table, text_columns
+
     frame = panel_frame(geos=["01", "02", "03", "04"])
     path = tmp_path / "panel.csv"
     frame.to_csv(path, index=False)
-    back = pd.read_csv(path)
-    assert back["geo"].dtype.kind == "i"  # pandas reads "01" as 1
-    dataset = read(back)
-    assert dataset.geos == ("1", "2", "3", "4")
+    config = panel_config()
+    dataset = read(read_table(path, text_columns(config)), config)
+    assert dataset.geos == ("01", "02", "03", "04")
+    # the table a model folder stores reads back with the same names
+    stored = tmp_path / "data.csv"
+    dataset.to_frame("date", "sales", "population").to_csv(stored, index=False)
+    again = read(read_table(stored, text_columns(config)), config)
+    assert again.geos == dataset.geos
+    # numbers where the geo column is numeric (e.g. Parquet ints) become their text
+    assert read(frame.assign(geo=frame["geo"].astype(int)), config).geos == ("1", "2", "3", "4")
     np.testing.assert_allclose(dataset.splits["tv"].shares, [0.1, 0.2, 0.3, 0.4])
 
 

@@ -1,0 +1,102 @@
+"""The panel model's graph: shapes, pooling variants, missing spend, and compiled-model reuse."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mmm.errors import MmmError
+from mmm.model.build import build_model
+from mmm.model.config import parse_config
+from mmm.model.data import dataset_from_frame
+from mmm.model.simulate import simulate, simulation_config
+from mmm.model.simulate_panel import panel_config, simulate_panel
+
+
+def panel(pooling: str = "partial", beta_prior: bool = False, geos: int = 4, **sim):
+    """A small simulated panel and its config (every channel with ``pooling``)."""
+    simulation = simulate_panel(seed=3, geos=geos, weeks=30, n_channels=3, **sim)
+    raw = panel_config(simulation, "unused.csv")
+    raw["defaults"]["pooling"] = pooling
+    if beta_prior:
+        raw["channels"][1]["prior"] = {"beta": {"dist": "HalfNormal", "sigma": 1.0}}
+    config = parse_config(raw)
+    return config, dataset_from_frame(simulation.frame, config)
+
+
+def evaluate(model, name: str) -> np.ndarray:
+    """A model variable at the model's initial point."""
+    function = model.compile_fn(model[name], inputs=model.value_vars, on_unused_input="ignore")
+    return function(model.initial_point())
+
+
+@pytest.mark.parametrize("pooling", ["partial", "full", "none"])
+def test_every_pooling_gives_one_coefficient_per_geo_and_channel(pooling):
+    config, dataset = panel(pooling)
+    model, _ = build_model(config, dataset)
+    assert evaluate(model, "beta").shape == (4, 3)
+    roi_geo = evaluate(model, "roi_geo")
+    if pooling == "full":  # one ROI for every geo
+        np.testing.assert_allclose(roi_geo, np.broadcast_to(roi_geo[0], roi_geo.shape))
+    else:
+        assert not np.allclose(roi_geo, roi_geo[0])
+    assert np.isfinite(model.compile_logp()(model.initial_point()))
+
+
+def test_full_pooling_with_a_beta_prior_channel_builds():
+    config, dataset = panel("full", beta_prior=True)
+    model, _ = build_model(config, dataset)
+    assert evaluate(model, "beta").shape == (4, 3)
+
+
+def test_unpooled_beta_prior_is_refused_with_a_message():
+    config, dataset = panel("none", beta_prior=True)
+    with pytest.raises(MmmError, match="'pooling: none' in a panel needs an ROI prior"):
+        build_model(config, dataset)
+
+
+@pytest.mark.parametrize("beta_prior", [False, True])
+def test_a_geo_that_never_spends_gets_no_effect_of_the_channel(beta_prior):
+    simulation = simulate_panel(seed=3, geos=4, weeks=30, n_channels=3)
+    frame = simulation.frame
+    frame.loc[frame["geo"] == "geo_02", "search"] = 0.0
+    raw = panel_config(simulation, "unused.csv")
+    if beta_prior:
+        raw["channels"][1]["prior"] = {"beta": {"dist": "HalfNormal", "sigma": 1.0}}
+    config = parse_config(raw)
+    dataset = dataset_from_frame(frame, config)
+    assert any("geo_02" in note and "search" in note for note in dataset.notes)
+    model, _ = build_model(config, dataset)
+    beta = evaluate(model, "beta")
+    assert beta[1, 1] == 0.0
+    assert (beta[[0, 2, 3], 1] > 0).all()
+
+
+@pytest.mark.parametrize("is_panel", [False, True])
+def test_models_without_controls_build(is_panel):
+    if is_panel:
+        simulation = simulate_panel(seed=3, geos=4, weeks=30, n_channels=2)
+        raw = panel_config(simulation, "unused.csv") | {"controls": []}
+    else:
+        simulation = simulate(seed=3, weeks=30, n_channels=2, controls=False)
+        raw = simulation_config(simulation, "unused.csv")
+    config = parse_config(raw)
+    model, scales = build_model(config, dataset_from_frame(simulation.frame, config))
+    assert scales.controls.shape == (0,)
+    assert np.isfinite(model.compile_logp()(model.initial_point()))
+
+
+def test_a_reused_compiled_model_labels_the_posterior_with_the_new_geos():
+    from mmm.model.fit import fit
+
+    first = simulate_panel(seed=3, geos=3, weeks=30, n_channels=2)
+    second = simulate_panel(seed=4, geos=3, weeks=30, n_channels=2)
+    second.frame["geo"] = second.frame["geo"].str.replace("geo_", "region_")
+    geos = []
+    for simulation in (first, second):
+        raw = panel_config(simulation, "unused.csv", draws=20, tune=20)
+        raw["defaults"]["pooling"] = "full"
+        config = parse_config(raw)
+        fitted = fit(config, dataset_from_frame(simulation.frame, config), progress=False)
+        geos.append(list(fitted.posterior["beta"].geo.to_numpy()))
+    assert geos == [["geo_01", "geo_02", "geo_03"], ["region_01", "region_02", "region_03"]]

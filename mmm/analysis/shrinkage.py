@@ -33,8 +33,9 @@ class Shrinkage:
         Posterior mean ROI of each geo (the panel model's partially pooled estimate); NaN where
         the geo never spent on the channel.
     channel_mean : ndarray (M,)
-        Posterior mean of each channel's national ROI (all geos' contribution / all geos'
-        spend), the centre the geos are pooled toward.
+        The centre the geos are pooled toward: the posterior mean of the channel's ``roi``
+        (the median geo ROI of the hierarchy) for a channel with an ROI prior, else its
+        national ROI (all geos' contribution / all geos' spend).
     """
 
     geos: tuple[str, ...]
@@ -138,5 +139,16 @@ def shrinkage(fitted: FittedModel, pooled: np.ndarray | None = None) -> Shrinkag
         channels=tuple(fitted.config.channel_names),
         own=own_roi(fitted),
         pooled=np.asarray(pooled, dtype=float),
-        channel_mean=roi_draws(fitted).mean(axis=0),
+        channel_mean=pooling_centre(fitted),
     )
+
+
+def pooling_centre(fitted: FittedModel) -> np.ndarray:
+    """Per channel, the ROI the hierarchy pools geos toward (see :class:`Shrinkage`), (M,)."""
+    centre = roi_draws(fitted).mean(axis=0)
+    if "roi" in fitted.posterior:
+        roi = fitted.posterior["roi"]
+        means = roi.mean(dim=("chain", "draw"))
+        for name, value in zip(roi["roi_channel"].to_numpy(), means.to_numpy(), strict=True):
+            centre[fitted.config.channel_names.index(str(name))] = float(value)
+    return centre

@@ -105,8 +105,8 @@ def shrinkage_scatter(
     own, pooled : ndarray (G, M)
         See :class:`mmm.analysis.shrinkage.Shrinkage`; NaN cells are left out.
     channel_mean : ndarray (M,)
-        Each channel's pooled mean, drawn as a horizontal mark across that channel's own
-        estimates (where full pooling would put every geo).
+        The ROI each channel's geos are pooled toward, drawn as a horizontal mark across that
+        channel's own estimates (where full pooling would put every geo).
     channels : sequence of str
     colors : mapping
         Channel colours.

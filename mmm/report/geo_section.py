@@ -294,9 +294,9 @@ def geo_section(
                 "Each dot is one geo and channel: x, the ROI its own data give by least squares "
                 "(transforms fixed at their posterior means, no prior); y, the model's pooled "
                 "posterior mean. Dots on the dashed line were not moved by pooling; the "
-                "horizontal bars mark each channel's national ROI, where full pooling would put "
-                "every geo. Hollow dots: own estimates beyond the plotted range, drawn at its "
-                "edge.",
+                "horizontal bars mark the ROI each channel's geos are pooled toward (the "
+                "median geo ROI), where full pooling would put every geo. Hollow dots: own "
+                "estimates beyond the plotted range, drawn at its edge.",
             ),
         }
     return {

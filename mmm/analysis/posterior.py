@@ -67,7 +67,7 @@ def channel_response(fitted: FittedModel, spend: np.ndarray | None = None) -> np
 
 def geo_contributions(fitted: FittedModel, geo: int, spend: np.ndarray | None = None) -> np.ndarray:
     """Contribution of one geo per draw, period and channel in KPI units, shape (S, T, M)."""
-    beta = fitted.geo_draws("beta")[:, geo, :] * fitted.scales.geo_target[geo]
+    beta = fitted.geo_draw("beta", geo) * fitted.scales.geo_target[geo]
     return geo_response(fitted, geo, spend) * beta[:, None, :]
 
 
@@ -153,19 +153,19 @@ def geo_component_draws(fitted: FittedModel, geo: int) -> dict[str, np.ndarray]:
     controls = design.controls[geo] if dataset.is_panel else design.controls
     terms: dict[str, np.ndarray] = {}
     if config.trend == "linear":
-        terms["trend"] = fitted.geo_draws("trend")[:, geo, None] * design.trend[None, :]
+        terms["trend"] = fitted.geo_draw("trend", geo)[:, None] * design.trend[None, :]
     if config.seasonality and config.seasonality.fourier_order:
-        terms["seasonality"] = fitted.draws("seasonality") @ design.fourier.T
+        terms["seasonality"] = fitted.geo_draw("seasonality", geo) @ design.fourier.T
     if config.controls:
-        gamma = fitted.draws("control_coef")
+        gamma = fitted.geo_draw("control_coef", geo)
         for i, name in enumerate(config.controls):
             terms[name] = gamma[:, i, None] * controls[None, :, i]
     response = geo_response(fitted, geo)
-    beta = fitted.geo_draws("beta")[:, geo, :]
+    beta = fitted.geo_draw("beta", geo)
     for i, name in enumerate(config.channel_names):
         terms[name] = beta[:, i, None] * response[:, :, i]
     offset = sum(term.mean(axis=1) for term in terms.values())
-    level = fitted.geo_draws("level")[:, geo]
+    level = fitted.geo_draw("level", geo)
     baseline = np.repeat((level - offset)[:, None], dataset.n_periods, axis=1)
     scale = fitted.scales.geo_target[geo]
     return {k: v * scale for k, v in ({"baseline": baseline} | terms).items()}

@@ -262,7 +262,22 @@ class ModelPriors(_Strict):
     #: Panels only: spread of the geos' trends around the shared one, and of the geos' log
     #: media effects around the channel's (``tau`` of the hierarchy).
     geo_trend_sd: Prior = Prior.of("HalfNormal", sigma=0.2)
+    #: Panels with ``panel: {seasonality: per_geo}`` / ``{controls: per_geo}``: spread of the
+    #: geos' seasonality / control coefficients around the shared ones.
+    geo_seasonality_sd: Prior = Prior.of("HalfNormal", sigma=0.1)
+    geo_control_sd: Prior = Prior.of("HalfNormal", sigma=0.2)
     geo_effect_sd: Prior = Prior.of("HalfNormal", sigma=0.5)
+
+
+class PanelConfig(_Strict):
+    """What geos of a panel share: seasonality and control effects (ignored for national data).
+
+    ``per_geo`` gives each geo its own coefficients, pooled around shared ones (centred: each
+    geo's own series identifies them).
+    """
+
+    seasonality: Literal["shared", "per_geo"] = "shared"
+    controls: Literal["shared", "per_geo"] = "shared"
 
 
 class SamplerConfig(_Strict):
@@ -325,6 +340,7 @@ class Config(_Strict):
     likelihood: Literal["normal", "student_t"] = "normal"
     transform_order: Literal["adstock_first", "saturation_first"] = "adstock_first"
     priors: ModelPriors = ModelPriors()
+    panel: PanelConfig = PanelConfig()
     sampler: SamplerConfig = SamplerConfig()
     interval: float = Field(0.9, gt=0.0, lt=1.0)
     calibration: CalibrationConfig = CalibrationConfig()
@@ -455,7 +471,7 @@ def _all_field_names() -> set[str]:
     models = [
         Config, DataConfig, ChannelConfig, AdstockConfig, SaturationConfig, ChannelPrior,
         RoiPrior, Defaults, SeasonalityConfig, ModelPriors, SamplerConfig, CalibrationConfig,
-        MtaPrior,
+        MtaPrior, PanelConfig,
     ]  # fmt: skip
     return {name for model in models for name in model.model_fields}
 

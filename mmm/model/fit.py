@@ -28,9 +28,6 @@ from mmm.model.transforms import ADSTOCKS, SATURATIONS, ChannelPlan
 _COMPILED: dict[str, object] = {}
 _COMPILED_MAX = 8
 
-#: The panel model's per-geo variable behind each name of :meth:`FittedModel.geo_draws`.
-PANEL_VARIABLES = {"level": "geo_level", "trend": "geo_trend"}
-
 #: Thresholds above/below which a fit gets a loud warning.
 RHAT_MAX = 1.01
 ESS_MIN = 400
@@ -127,12 +124,20 @@ class FittedModel:
     def geo_draws(self, name: str) -> np.ndarray:
         """Draws of a per-geo quantity with a geo axis after the draws, for either model.
 
-        ``level`` and ``trend`` (S, G), ``sigma`` (S, G), ``beta`` (S, G, M): a panel's
-        per-geo variables (``geo_level``, ``geo_trend``), national ones with a geo axis of 1.
+        A panel's ``geo_<name>`` when it has one (``level``, ``trend``, and ``seasonality`` or
+        ``control_coef`` when they are per geo), else ``name``; a variable without a geo
+        dimension (national models, shared terms) gets a geo axis of length 1. So ``level``
+        and ``sigma`` are (S, G), ``beta`` (S, G, M), ``seasonality`` (S, G, 2K).
         """
-        if self.dataset.is_panel:
-            return self.draws(PANEL_VARIABLES.get(name, name))
-        return self.draws(name)[:, None, ...]
+        posterior = self.idata["posterior"]
+        key = f"geo_{name}" if f"geo_{name}" in posterior else name
+        values = self.draws(key)
+        return values if "geo" in posterior[key].dims else values[:, None, ...]
+
+    def geo_draw(self, name: str, geo: int) -> np.ndarray:
+        """Draws of ``name`` for geo number ``geo``: (S, ...); shared terms are the same for all."""
+        values = self.geo_draws(name)
+        return values[:, geo if values.shape[1] > 1 else 0]
 
     def transform_params(self) -> dict[str, np.ndarray]:
         """Adstock and saturation parameter draws keyed as the transforms expect."""

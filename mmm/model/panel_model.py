@@ -10,8 +10,9 @@ with ``s[m] = tau[m]`` (``pooling: partial``, tau from ``priors.geo_effect_sd``)
 (``full``: one ROI for every geo) or the ROI prior's own sigma around its median (``none``:
 each geo on its own, no shared mean). A channel with a ``beta`` prior varies the same way on
 ``log beta``. Geos get their own level (with the shared prior) and trend (around a shared
-one, centred); the seasonality and the control coefficients are shared; the noise scale is
-per geo.
+one, centred); the seasonality and the control coefficients are shared, or per geo around
+shared ones (``panel: {seasonality: per_geo, controls: per_geo}``, centred); the noise scale
+is per geo.
 """
 
 from __future__ import annotations
@@ -72,10 +73,20 @@ def build_panel_model(
             mu = mu + trend[:, None] * data["trend"][None, :]
         if "fourier" in data:
             season = prior_rv("seasonality", config.priors.seasonality, dims="fourier")
-            mu = mu + pt.dot(data["fourier"], season)[None, :]
-        if "controls" in data:
+            if config.panel.seasonality == "per_geo":
+                spread = prior_rv("geo_seasonality_sd", config.priors.geo_seasonality_sd)
+                season = pm.Normal("geo_seasonality", season, spread, dims=("geo", "fourier"))
+                mu = mu + (season[:, None, :] * data["fourier"][None, :, :]).sum(axis=-1)
+            else:
+                mu = mu + pt.dot(data["fourier"], season)[None, :]
+        if "controls" in data:  # (G, T, C)
             gamma = prior_rv("control_coef", config.priors.controls, dims="control")
-            mu = mu + pt.dot(data["controls"], gamma)
+            if config.panel.controls == "per_geo":
+                spread = prior_rv("geo_control_sd", config.priors.geo_control_sd)
+                gamma = pm.Normal("geo_control_coef", gamma, spread, dims=("geo", "control"))
+                mu = mu + (data["controls"] * gamma[:, None, :]).sum(axis=-1)
+            else:
+                mu = mu + pt.dot(data["controls"], gamma)
         windows = lift_windows(list(lift_records), dataset, scales.geo_spend, plan)
         add_lift_likelihoods(windows, plan, params, beta, scales.geo_target)
         totals = beta * response.sum(axis=1) * scales.geo_target[:, None]

@@ -100,3 +100,32 @@ def test_a_reused_compiled_model_labels_the_posterior_with_the_new_geos():
         fitted = fit(config, dataset_from_frame(simulation.frame, config), progress=False)
         geos.append(list(fitted.posterior["beta"].geo.to_numpy()))
     assert geos == [["geo_01", "geo_02", "geo_03"], ["region_01", "region_02", "region_03"]]
+
+
+def test_per_geo_seasonality_and_controls_add_up_in_the_decomposition():
+    from mmm.analysis.posterior import geo_component_draws, geo_predicted_mean
+    from mmm.model.fit import fit
+
+    simulation = simulate_panel(seed=5, geos=3, weeks=52, n_channels=2)
+    raw = panel_config(simulation, "unused.csv", draws=30, tune=30)
+    raw["panel"] = {"seasonality": "per_geo", "controls": "per_geo"}
+    config = parse_config(raw)
+    fitted = fit(config, dataset_from_frame(simulation.frame, config), progress=False)
+    assert fitted.posterior["geo_seasonality"].dims[2:] == ("geo", "fourier")
+    assert fitted.geo_draws("control_coef").shape == (60, 3, 1)
+    parts = geo_component_draws(fitted, 2)
+    assert {"seasonality", "promo"} <= set(parts)
+    # the terms add up to the model's own mu for that geo (the likelihood's mean)
+    mu = fitted.posterior["geo_level"].isel(geo=2).stack(s=("chain", "draw")).to_numpy()
+    np.testing.assert_allclose(
+        geo_predicted_mean(fitted, 2).mean(axis=1),
+        mu * fitted.scales.geo_target[2],
+        rtol=1e-9,
+    )
+
+
+def test_per_geo_panel_settings_are_refused_when_misspelled():
+    simulation = simulate_panel(seed=5, geos=3, weeks=20, n_channels=2)
+    raw = panel_config(simulation, "unused.csv") | {"panel": {"seasonality": "by_geo"}}
+    with pytest.raises(MmmError, match="panel.seasonality.*unknown value 'by_geo'"):
+        parse_config(raw)

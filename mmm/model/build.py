@@ -75,7 +75,8 @@ def build_model(
     with pm.Model(coords=coords) as model:
         data = {k: pm.Data(f"{k}_data", v) for k, v in model_data(config, dataset, scales).items()}
         params = transform_parameters(config, plan)
-        response = plan.response(data["lagged_spend"], params, xp=pt)  # (T, M)
+        layout = (data["lag_numbers"], data["lag_mask"])  # data: max_lag needs no recompile
+        response = plan.response(data["lagged_spend"], params, xp=pt, layout=layout)  # (T, M)
         beta = _channel_coefficients(config, data, response)
         # Every regressor enters centered, so ``level`` is the mean of mu and is nearly
         # uncorrelated with the channel effects; the baseline is recovered after sampling.

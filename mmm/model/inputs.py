@@ -165,6 +165,8 @@ def model_data(config: Config, dataset: Dataset, scales: Scales) -> dict[str, np
     design = build_design(config, dataset, scales)
     by_roi = [i for i, c in enumerate(config.channels) if c.prior.roi is not None]
     data = {"lagged_spend": design.lagged_spend, "target": design.target}
+    if not dataset.is_panel:  # the panel's shifted sum has the lag count in its structure
+        data["lag_numbers"], data["lag_mask"] = channel_plan(config).lag_layout()
     if config.trend == "linear":
         data["trend"] = _centered(design.trend)
     if design.fourier.shape[1]:

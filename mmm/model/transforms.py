@@ -372,9 +372,26 @@ class ChannelPlan:
         concat = [i for g in self.groups(kind) for i in self.members(kind, g)]
         return concat, np.argsort(concat)
 
-    def weights(self, params: dict[str, Any], xp: ModuleType = np) -> Any:
-        """Normalized adstock weights, shape (..., M, L); zero beyond each channel's max_lag."""
+    def lag_layout(self) -> tuple[np.ndarray, np.ndarray]:
+        """Lag numbers ``0..L-1`` (L,) and the mask (M, L) of each channel's lags in use.
+
+        The model takes both as data, so a changed ``max_lag`` reuses the compiled model.
+        """
         lags = np.arange(self.n_lags, dtype=float)
+        return lags, (lags[None, :] < np.array(self.max_lag)[:, None]).astype(float)
+
+    def weights(
+        self,
+        params: dict[str, Any],
+        xp: ModuleType = np,
+        layout: tuple[Any, Any] | None = None,
+    ) -> Any:
+        """Normalized adstock weights, shape (..., M, L); zero beyond each channel's max_lag.
+
+        ``layout`` is :meth:`lag_layout` as the caller holds it (e.g. model data); without it
+        the lags and mask are constants of this plan.
+        """
+        lags, mask = layout if layout is not None else (np.arange(self.n_lags, dtype=float), None)
         blocks = []
         for name in self.groups("adstock"):
             comp = ADSTOCKS[name]
@@ -382,7 +399,9 @@ class ChannelPlan:
             raw = comp.function(
                 lags, *(params[self.param_name(name, p)] for p in comp.params), xp=xp
             )
-            if any(self.max_lag[i] < self.n_lags for i in idx):  # no constant when all are full
+            if mask is not None:
+                raw = raw * (mask if len(idx) == len(self.channels) else mask[idx])
+            elif any(self.max_lag[i] < self.n_lags for i in idx):  # no constant when all full
                 lags_in_use = range(self.n_lags)
                 raw = raw * np.array([[lag < self.max_lag[i] for lag in lags_in_use] for i in idx])
             blocks.append(raw / xp.sum(raw, axis=-1, keepdims=True))
@@ -426,7 +445,13 @@ class ChannelPlan:
         stacked = out[0] if len(out) == 1 else xp.concatenate(out, axis=axis)
         return stacked[..., back, :] if lagged else stacked[..., back]
 
-    def response(self, lagged_x: Any, params: dict[str, Any], xp: ModuleType = np) -> Any:
+    def response(
+        self,
+        lagged_x: Any,
+        params: dict[str, Any],
+        xp: ModuleType = np,
+        layout: tuple[Any, Any] | None = None,
+    ) -> Any:
         """Saturated, adstocked response per period and channel, shape (..., T, M), in [0, 1).
 
         Parameters
@@ -437,8 +462,10 @@ class ChannelPlan:
             Transform parameters keyed by :meth:`param_name`.
         xp : module
             ``numpy`` (leading draw dimensions allowed) or ``pytensor.tensor``.
+        layout : tuple, optional
+            :meth:`lag_layout` as model data (see :meth:`weights`).
         """
-        w = self.weights(params, xp=xp)
+        w = self.weights(params, xp=xp, layout=layout)
         if self.adstock_first:
             adstocked = _convolve(lagged_x, w, xp)
             return self.saturate(adstocked, params, xp=xp)

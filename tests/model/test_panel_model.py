@@ -129,3 +129,46 @@ def test_per_geo_panel_settings_are_refused_when_misspelled():
     raw = panel_config(simulation, "unused.csv") | {"panel": {"seasonality": "by_geo"}}
     with pytest.raises(MmmError, match="panel.seasonality.*unknown value 'by_geo'"):
         parse_config(raw)
+
+
+def _flat_point(model, rng) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """A random unconstrained point, flat (free-variable order) and as PyMC's point dict."""
+    point = {}
+    for rv in model.free_RVs:
+        value = model.rvs_to_values[rv]
+        point[value.name] = rng.normal(0.0, 0.3, np.shape(model.initial_point()[value.name]))
+    flat = np.concatenate([np.ravel(point[model.rvs_to_values[rv].name]) for rv in model.free_RVs])
+    return flat, point
+
+
+def _national(max_lag: int, n_channels: int):
+    simulation = simulate(seed=3, weeks=40, n_channels=n_channels)
+    raw = simulation_config(simulation, "unused.csv")
+    raw["defaults"]["adstock"]["max_lag"] = max_lag
+    config = parse_config(raw)
+    return config, dataset_from_frame(simulation.frame, config)
+
+
+@pytest.mark.parametrize("kind", ["panel", "national"])
+def test_one_compiled_log_density_serves_every_size(kind, rng):
+    """The function compiled for one model evaluates another size's model exactly: more geos,
+    periods and channels (panel), more channels and another max_lag (national)."""
+    from mmm.model.nuts import model_functions
+
+    if kind == "panel":
+        small = panel(geos=3)
+        simulation = simulate_panel(seed=8, geos=5, weeks=44, n_channels=4)
+        config = parse_config(panel_config(simulation, "unused.csv"))
+        large = (config, dataset_from_frame(simulation.frame, config))
+    else:
+        small, large = _national(8, 3), _national(12, 5)
+    compiled = model_functions(build_model(*small)[0])
+    other_model = build_model(*large)[0]
+    other = model_functions(other_model)
+    assert list(other.data) == list(compiled.data)  # the same inputs, by name
+    logp, dlogp = other_model.compile_logp(), other_model.compile_dlogp()
+    for _ in range(2):
+        flat, point = _flat_point(other_model, rng)
+        value, gradient = compiled.logp_and_grad(flat, *other.data.values())
+        assert value == pytest.approx(float(logp(point)), rel=1e-9)
+        np.testing.assert_allclose(gradient, dlogp(point), rtol=1e-7, atol=1e-9)

@@ -1,0 +1,399 @@
+"""The document of the geo panel benchmarks: ``docs/benchmarks_geo.md`` from the results.
+
+Used by ``benchmarks/geo_panel.py`` (``doc`` and after every run); imports nothing heavier
+than numpy, so every tool's environment can load it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "geo_panel.jsonl"
+DOC = ROOT / "docs" / "benchmarks_geo.md"
+#: Above this 1-minute load average at the end of a fit (our own 2 chains give ~2), the row is
+#: flagged and re-run once.
+LOAD_HIGH = 3.0
+#: Wait (up to LOAD_WAIT_S) for the load to fall below this before starting a fit.
+LOAD_START = 1.0
+
+
+#: Target of issue 11 for 40 geos x 156 weeks x 5 channels, 2 x (1000 + 1000).
+TARGET = {"wall_s": 300.0, "peak_rss_mb": 4096.0, "rhat_max": 1.01, "ess_bulk_min": 400.0}
+TOOL_NAMES = {"mmm": "mmm", "pmm": "PyMC-Marketing", "meridian": "Meridian"}
+
+
+def load_results(path: Path = RESULTS) -> list[dict[str, object]]:
+    """Every result row collected so far."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _fmt(value, digits: int = 1) -> str:
+    if value is None or not np.isfinite(value):
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def _ok(rows, suite: str, tool: str | None = None) -> list[dict[str, object]]:
+    """Successful rows of a suite; a re-run replaces the busy-machine row before it."""
+    out = [r for r in rows if r.get("status") == "ok" and r.get("suite") == suite]
+    out = [r for r in out if tool is None or r["tool"] == tool]
+    latest: dict[tuple, dict] = {}
+    for r in out:
+        key = (r["tool"], r["geos"], r["weeks"], r["channels"], r["cache"], r["draws"])
+        if key not in latest or not r.get("load_high") or latest[key].get("load_high"):
+            latest[key] = r
+    return list(latest.values())
+
+
+def _converged(r) -> bool:
+    return (
+        r["rhat_max"] < TARGET["rhat_max"]
+        and r["ess_bulk_min"] >= TARGET["ess_bulk_min"]
+        and r["divergences"] == 0
+    )
+
+
+def _load(r) -> str:
+    flag = " (busy)" if r.get("load_high") else ""
+    return f"{r['load_start']:.1f} / {r.get('load_end', float('nan')):.1f}{flag}"
+
+
+def _target_lines(rows) -> list[str]:
+    lines = [
+        "| cache | wall s | import | data | build | compile | sample | summarize | write | "
+        "min bulk ESS | max R-hat | divergences | peak RSS MB | grads/draw (kept) | "
+        "gradients in the fit | ms/grad alone / in sampling | load start / end | target |",
+        "|---|" + "---|" * 17,
+    ]
+    for r in sorted(_ok(rows, "target"), key=lambda r: (r["cache"], r["when"])):
+        met = (
+            r["wall_s"] <= TARGET["wall_s"]
+            and r["peak_rss_mb"] < TARGET["peak_rss_mb"]
+            and _converged(r)
+        )
+        lines.append(
+            f"| {r['cache']} | {_fmt(r['wall_s'])} | {_fmt(r['import_s'])} | "
+            f"{_fmt(r['data_s'])} | {_fmt(r['build_s'])} | {_fmt(r['compile_s'])} | "
+            f"{_fmt(r['sample_s'])} | {_fmt(r['summarize_s'])} | {_fmt(r['write_s'])} | "
+            f"{_fmt(r['ess_bulk_min'], 0)} | {_fmt(r['rhat_max'], 3)} | {r['divergences']} | "
+            f"{_fmt(r['peak_rss_mb'], 0)} | {_fmt(r['grads_per_draw'], 0)} | "
+            f"{_fmt(r.get('grads_total'), 0)} | {_fmt(r['ms_per_grad'], 2)} / "
+            f"{_fmt(r.get('ms_per_grad_in_sampling'), 2)} | "
+            f"{_load(r)} | {'met' if met else 'missed'} |"
+        )
+    return lines
+
+
+def _scaling_lines(rows) -> list[str]:
+    lines = [
+        "| geos | channels | parameters | chains x (tune + draws) | wall s | compile s | "
+        "sample s | min bulk ESS | ESS/s (sampling) | max R-hat | divergences | peak RSS MB | "
+        "grads/draw | gradients | ms/grad alone / in sampling | geo ROI MARE | "
+        "load start / end |",
+        "|---|" + "---|" * 16,
+    ]
+    # mmm's fits of the peer comparison are warm fresh-process fits too
+    done = _ok(rows, "scaling") + _ok(rows, "peers", "mmm")
+    for r in sorted(done, key=lambda r: (r["geos"], r["channels"], r["draws"], r["when"])):
+        lines.append(
+            f"| {r['geos']} | {r['channels']} | {r.get('n_params', '-')} | "
+            f"{r['chains']} x ({r['tune']} + {r['draws']}) | {_fmt(r['wall_s'])} | "
+            f"{_fmt(r['compile_s'])} | {_fmt(r['sample_s'])} | {_fmt(r['ess_bulk_min'], 0)} | "
+            f"{_fmt(r['ess_bulk_min'] / r['sample_s'], 2)} | {_fmt(r['rhat_max'], 3)} | "
+            f"{r['divergences']} | {_fmt(r['peak_rss_mb'], 0)} | "
+            f"{_fmt(r['grads_per_draw'], 0)} | {_fmt(r.get('grads_total'), 0)} | "
+            f"{_fmt(r['ms_per_grad'], 2)} / {_fmt(r.get('ms_per_grad_in_sampling'), 2)} | "
+            f"{_fmt(r['geo_roi_mare'], 3)} | {_load(r)} |"
+        )
+    for r in rows:
+        if r.get("suite") == "scaling" and r.get("status") in ("timeout", "stopped"):
+            after = r.get("timeout_s") or r.get("process_s") or float("nan")
+            what = "timed out" if r["status"] == "timeout" else "stopped (no time)"
+            lines.append(
+                f"| {r['geos']} | {r['channels']} | - | {r['chains']} x ({r['tune']} + "
+                f"{r['draws']}) | {what} after {after:.0f} s | "
+                + "- | " * 6
+                + f"{_fmt(r.get('peak_rss_mb'), 0)} (at kill) | "
+                + "- | " * 4
+                + f"{r['load_start']:.1f} / - |"
+            )
+    return lines
+
+
+def _peer_lines(rows) -> list[str]:
+    lines = [
+        "| tool | geos x weeks x channels | chains x (tune + draws) | wall s | compile s | "
+        "sample s | min bulk ESS | ESS/s (wall) | max R-hat | divergences | national ROI MARE | "
+        "national 90% covered | geo ROI MARE | geo 90% covered | peak RSS MB | load |",
+        "|---|" + "---|" * 15,
+    ]
+    peers = sorted(_ok(rows, "peers"), key=lambda r: (r["geos"], r["channels"], r["when"]))
+    for r in peers:
+        lines.append(
+            f"| {TOOL_NAMES[r['tool']]} | {r['geos']} x {r['weeks']} x {r['channels']} | "
+            f"{r['chains']} x ({r['tune']} + {r['draws']}) | {_fmt(r['wall_s'])} | "
+            f"{_fmt(r.get('compile_s'))} | {_fmt(r['sample_s'])} | "
+            f"{_fmt(r['ess_bulk_min'], 0)} | {_fmt(r['ess_bulk_min'] / r['wall_s'], 2)} | "
+            f"{_fmt(r['rhat_max'], 3)} | {r['divergences']} | {_fmt(r['roi_mare'], 3)} | "
+            f"{r['roi_covered']}/{r['roi_n']} | {_fmt(r['geo_roi_mare'], 3)} | "
+            f"{r['geo_roi_covered']}/{r['geo_roi_n']} | {_fmt(r['peak_rss_mb'], 0)} | "
+            f"{_load(r)} |"
+        )
+    by_tool = {r["tool"]: r for r in peers}
+    if "mmm" in by_tool and len(by_tool) > 1:
+        m = by_tool["mmm"]
+        lines += ["", "| peer | wall peer / mmm | ESS/s (wall) mmm / peer |", "|---|---|---|"]
+        for tool, r in by_tool.items():
+            if tool != "mmm":
+                ess = (m["ess_bulk_min"] / m["wall_s"]) / (r["ess_bulk_min"] / r["wall_s"])
+                lines.append(
+                    f"| {TOOL_NAMES[tool]} | {r['wall_s'] / m['wall_s']:.1f} | {ess:.1f} |"
+                )
+    return lines
+
+
+def _failures(rows) -> list[str]:
+    out = []
+    for r in rows:
+        if r.get("status") in ("error", "timeout", "stopped"):
+            why = str(r.get("error", "")).strip().splitlines()[-1:] or [
+                f"over the {r.get('timeout_s')} s limit"
+            ]
+            out.append(
+                f"- {TOOL_NAMES[r['tool']]} {r['geos']} x {r['weeks']} x {r['channels']}, "
+                f"{r['chains']} x ({r['tune']} + {r['draws']}), {r['when']}: {r['status']}: "
+                f"{why[0][:300]}"
+            )
+    return out or ["None."]
+
+
+def _software(rows) -> list[str]:
+    seen: dict[str, dict] = {}
+    for r in rows:
+        if r.get("versions"):
+            seen[r["tool"]] = r["versions"]
+    return [
+        f"- {TOOL_NAMES[t]}: " + ", ".join(f"{k} {v}" for k, v in seen[t].items())
+        for t in TOOL_NAMES
+        if t in seen
+    ]
+
+
+def write_doc() -> None:
+    """Write docs/benchmarks_geo.md from every result collected so far."""
+    from pmm_vs_mmm import _machine
+
+    rows = load_results()
+    ok = [r for r in rows if r.get("status") == "ok"]
+    dates = sorted(r["when"] for r in ok)
+    loads = [r["load_start"] for r in ok] + [r["load_end"] for r in ok]
+    commands = list(dict.fromkeys(r["command"] for r in rows if "command" in r))
+    lines = [
+        "# Benchmarks: geo panels",
+        "",
+        "<!-- generated by benchmarks/geo_panel.py; edit the script, not this file -->",
+        "",
+        *INTRO,
+        "",
+        f"**Machine**: {_machine()}, shared with other engineers' test runs. The 1-minute load "
+        "average at the start and end of each fit is in every row (our own two chains make "
+        f"about 2); it ranged from {_fmt(min(loads, default=np.nan))} to "
+        f"{_fmt(max(loads, default=np.nan))}. A row that ended above {LOAD_HIGH} (or started "
+        f"above {2 * LOAD_START}) is marked busy and was run again when time allowed; the "
+        "tables show the quiet run where there is one.",
+        "",
+        "Software:",
+        "",
+        *_software(rows),
+        "",
+        "Runs: " + (f"{dates[0]} to {dates[-1]}" if dates else "none yet") + ".",
+        "",
+        "## Target: 40 geos x 156 weeks x 5 channels, 2 chains x (1000 tune + 1000 draws)",
+        "",
+        "Issue 11: at most 5 minutes wall time and under 4 GB peak memory on this 2-core "
+        "machine, converged (max R-hat < 1.01, min bulk ESS >= 400, no divergences). Stages "
+        "are seconds inside the fresh process, in order; their sum is the wall time less "
+        "process start-up.",
+        "",
+        *_target_lines(rows),
+        "",
+        *TARGET_NOTES,
+        "",
+        "## Scaling: geos x channels (156 weeks)",
+        "",
+        *SCALING_NOTES,
+        "",
+        *_scaling_lines(rows),
+        "",
+        *SCALING_FINDINGS,
+        "",
+        "## Side by side: mmm, PyMC-Marketing and Meridian",
+        "",
+        *PEER_NOTES,
+        "",
+        *_peer_lines(rows),
+        "",
+        *PEER_FINDINGS,
+        "",
+        "## Runs that failed or timed out",
+        "",
+        *_failures(rows),
+        "",
+        "## Commands",
+        "",
+        "Environments (the peers are never dependencies of mmm; PyMC-Marketing 1.x pins "
+        "PyMC < 6.4, mmm needs 6.4, so `.venv-bench` holds PyMC-Marketing without mmm's "
+        "pins and the worker there reads only the CSV):",
+        "",
+        "```",
+        "~/.pyenv/versions/3.12.1/bin/python -m venv .venv-bench",
+        ".venv-bench/bin/pip install 'pymc-marketing>=1.3'",
+        "~/.pyenv/versions/3.12.1/bin/python -m venv .venv-meridian",
+        ".venv-meridian/bin/pip install google-meridian   # TensorFlow 2.21, CPU",
+        "```",
+        "",
+        "Runs, in order:",
+        "",
+        "```",
+        *(commands or ["(none yet)"]),
+        "```",
+        "",
+    ]
+    DOC.write_text("\n".join(lines))
+
+
+INTRO = [
+    "Every timed fit is a fresh Python process (`benchmarks/geo_panel.py`) that does what "
+    "`mmm fit` does: imports, reads and validates the CSV, builds the PyMC model, compiles "
+    "it, samples with nutpie, diagnoses, summarizes and writes the model folder. The data are "
+    "`mmm.model.simulate_panel` panels (seed 1; geos of different sizes, shared adstock and "
+    "saturation, per-geo ROI scattered around each channel's, a `promo` control) fitted "
+    "with `panel_config` (geometric adstock, 8 lags; logistic saturation; linear trend; "
+    "Fourier order 2; partial pooling of ROI across geos).",
+    "",
+    "- **wall s**: the child process's wall time seen from the parent, less the benchmark's "
+    "own scoring after the fit (ROI error and the gradient timing, `bench_overhead_s` in "
+    "the results file).",
+    "- **cache**: *cold* runs with `PYTENSOR_FLAGS=base_compiledir=<empty temp dir>` (the "
+    "first fit on a fresh machine: numba compiles every operation); *warm* uses the "
+    "user's PyTensor cache (a model structure compiled before, any data).",
+    "- **min bulk ESS / max R-hat** over the model's parameters (variables without a date "
+    "dimension); **ESS/s** = min bulk ESS / seconds.",
+    "- **grads/draw**: mean of nutpie's `n_steps` over kept draws (leapfrog steps, one "
+    "gradient each). **ms/grad** timed: the compiled log density and gradient called in a "
+    "loop for 2 s at the initial point, one thread; implied: sampling seconds x parallel "
+    "chains / (chains x (tune + draws) x grads/draw), which assumes warm-up draws take as many "
+    "steps as kept ones and includes nutpie's per-step overhead.",
+    "- **peak RSS**: `ru_maxrss` of the fit's process (`os.wait4`).",
+    "- **ROI MARE**: mean over channels (or geo x channel cells) of |posterior mean ROI - "
+    "true ROI| / true ROI; **90% covered**: truths inside the central 90% interval.",
+]
+TARGET_NOTES = [
+    "Reading the runs of 2026-12-02 (mmm at commit 525f90f with uncommitted panel-model "
+    "edits by others in the tree, see `mmm_code` in the results):",
+    "",
+    "- **The target was missed** in both runs: 480 s (cold) and 334 s (warm) against 300 s, "
+    "and neither run quite converged (max R-hat 1.012 / 1.010, min bulk ESS 285 / 417; no "
+    "divergences). Memory is far inside the limit: 974 MB peak cold, 548 MB warm.",
+    "- **Sampling is the time**: 368 s / 297 s of the 480 s / 334 s. Imports take 3 s, "
+    "reading and validating the CSV and building the PyMC model well under a second, the "
+    "compile 77 s with an empty cache and 5 s with a warm one, writing the model folder "
+    "under a second. **Summarizing takes 26-29 s** (`summary_dict`: per-geo contributions, "
+    "ROI and marginal ROI over 2,000 draws x 40 geos), the second largest stage.",
+    "- **Gradients**: 20-25 leapfrog steps per kept draw. One log-density gradient of the "
+    "40 x 156 x 5 panel (347 parameters) takes 1.4-2.0 ms alone. The counted run (mmm's "
+    "40 x 5 fit in the peer table, 2 x (300 + 300)) evaluated 39,528 gradients, 33 per "
+    "iteration counting warm-up, at 1.84 ms each with both chains running (the two threads "
+    "share two cores and memory bandwidth); gradients were 67% of the chains' time, the "
+    "rest is nutpie's own per-step work and the Python call of mmm's numba model "
+    "(`from_pyfunc`). At that rate 2 x (1000 + 1000) needs about 2,000 x 33 x 1.84 ms / "
+    "0.67 = 180 s of sampling per chain on a quiet machine, so the warm target is within "
+    "reach (about 3 + 5 + 180 + 26 s) when no one else is running tests; the 297 s "
+    "measured ran beside other engineers' test suites for part of the time.",
+    "- What would close the gap: a cheaper gradient (the per-geo response is recomputed "
+    "for every geo x period x channel x lag), a cheaper summary (thin the draws used for "
+    "per-geo marginal ROI), and more tuning or a reparameterization for the slowest "
+    "parameters to reach R-hat < 1.01 at 1,000 draws.",
+]
+SCALING_FINDINGS = [
+    "Reading the runs of 2026-12-02: **the scaling table is incomplete**; the cells not "
+    "listed were not run for lack of time (other engineers' test suites shared the 2 cores "
+    "throughout). The cost of one gradient grows about linearly with geos x channels "
+    "x weeks (0.55 ms at 10 x 5, 1.4-2.0 ms at 40 x 5 and at 10 x 20, which have the same "
+    "number of cells), and the steps per draw grow with the channels (26 at 10 x 5, 59 at "
+    "10 x 20). Extrapolating, a gradient of 200 x 20 costs about 35 ms, so even 2 x "
+    "(100 + 100) did not finish in 15 minutes: **200 geos x 20 channels did not finish** "
+    "(its process held about 540 MB when watched with `ps` after 14 minutes, so memory "
+    "is not the limit; the time is). Peak memory stayed between 480 and 550 MB in every "
+    "warm cell. 100 x 5 at 2 x (300 + 300) was still sampling after 9 minutes and was "
+    "stopped to finish this report; with a gradient about 2.5x that of 40 x 5 (50 s of "
+    "sampling) it should have needed 2-3 minutes, so its sampler probably took far more "
+    "steps per draw in warm-up: worth a look with the step counts.",
+]
+PEER_FINDINGS = [
+    "Reading the runs of 2026-12-02: **the peers ran at 2 x (300 + 300), not the target's "
+    "2 x (1000 + 1000)**: at the full length PyMC-Marketing alone would have taken over "
+    "35 minutes here (it took 652 s to sample 600 iterations per chain), more than the time "
+    "this benchmark had. At 300 + 300 **no tool converged** (max R-hat 1.044 mmm, 1.069 "
+    "PyMC-Marketing, 1.82 Meridian), so ESS/s compares short, unconverged runs and is a "
+    "rough guide; mmm's converging run is the target row above (417 ESS in 334 s, 1.25 "
+    "ESS/s of wall time).",
+    "",
+    "- **PyMC-Marketing** took 9.4x mmm's wall time: 358 leapfrog steps per draw against "
+    "mmm's 27 (nutpie's default diagonal mass matrix on its parameterization), 652 s of "
+    "sampling. Its national ROI was off by 22% on average with 1 of 5 truths inside the 90% "
+    "intervals, its geo ROIs by 44% (124/200 covered): its default shares the saturation "
+    "coefficient across geos, so it cannot follow the simulated per-geo ROI spread. The "
+    "machine's load reached 3.0 at the end of its run (other engineers' tests), so the row "
+    "is marked busy; the re-run was stopped for lack of time.",
+    "- **Meridian** (TensorFlow on the 2 CPU cores) took 5.3x mmm's wall time and had not "
+    "mixed at 300 + 300 (min bulk ESS 3, 2 divergences); its national ROI was off by 9% "
+    "(4/5 covered), its geo ROIs by 32% (158/200 covered). It reports no compile stage "
+    "of its own: TensorFlow traces and compiles inside sampling.",
+    "- **mmm**: 75 s wall, national ROI off by 5% (5/5 covered), geo ROIs by 16% (183/200 "
+    "covered), the lowest error of the three at every level. The data come from mmm's own "
+    "model class (`simulate_panel` draws them from the panel model: logistic saturation, "
+    "log-normal geo ROI scatter), which favours mmm's accuracy; a fairer accuracy test "
+    "would add data simulated by the peers' model classes.",
+]
+SCALING_NOTES = [
+    "One fresh process per cell with the warm cache (mmm's compiled model does not depend "
+    "on the number of geos, weeks or channels, so only the first fit of the structure "
+    "compiles). To fit the time available the cells ran with fewer draws than the target, "
+    "as each row states (2 x (300 + 300) is too short to converge, so read ESS/s = min bulk "
+    "ESS per sampling second and the per-gradient figures, not R-hat); mmm's fit in the peer "
+    "comparison (40 x 5, same settings) is listed here too.",
+]
+PEER_NOTES = [
+    "The same panel (40 geos x 156 weeks x 5 channels, seed 1), the same chains, warm-up and "
+    "kept draws, each tool in a fresh process in its own environment, one after the other. "
+    "ESS/s uses the whole wall time (compile included). The model classes differ where the "
+    "tools differ:",
+    "",
+    "- **mmm**: the panel model of docs/model.md (ROI priors, ROI pooled across geos with a "
+    "learned spread per channel, per-geo level, trend and noise, shared seasonality and "
+    "control), nutpie with mmm's cached numba model.",
+    "- **PyMC-Marketing** (1.x `pymc_marketing.mmm.MMM`, the multidimensional one, "
+    "`dims=('geo',)`): "
+    "`GeometricAdstock(l_max=8)`, `LogisticSaturation()`, `yearly_seasonality=2`, the "
+    "`promo` control, `LinearTrendEffect(LinearTrend(n_changepoints=1))`, its default priors "
+    "(intercept, noise, control and Fourier coefficients per geo; adstock, saturation and "
+    "trend parameters shared by all geos, in its per-geo max-scaled units), nutpie through "
+    "`fit(nuts_sampler='nutpie', target_accept=0.9)`. Its ROI: "
+    "`channel_contribution_original_scale` summed over dates over spend. Its default does "
+    "not pool a per-geo effect size, so geo ROIs differ only through each geo's scaling.",
+    "- **Meridian** (`meridian.model.Meridian`): spend as the media and its spend, "
+    "`kpi_type='revenue'`, population given, `ModelSpec(max_lag=8, "
+    "unique_sigma_for_each_geo=True)`, otherwise its defaults: geometric adstock, Hill "
+    "saturation (it has no logistic one), log-normal geo media effects around a channel "
+    "effect, ROI priors, knots at every period for the time effects, population-scaled KPI; "
+    "TensorFlow Probability's windowed adaptive NUTS on CPU with `n_adapt` = tune, "
+    "`n_burnin=0`, `n_keep` = draws. Its ROI: `Analyzer.roi()` (national) and "
+    "`roi(aggregate_geos=False)`.",
+]

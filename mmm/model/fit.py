@@ -17,7 +17,7 @@ import xarray as xr
 
 from mmm.errors import MmmError
 from mmm.experiments.records import LiftRecord, read_records
-from mmm.interrupts import Stops, propagate_interrupts
+from mmm.interrupts import Stops, deferred_interrupts, propagate_interrupts
 from mmm.model.build import Scales, build_model, channel_plan
 from mmm.model.config import Config, SamplerConfig
 from mmm.model.data import Dataset
@@ -295,7 +295,6 @@ def _sample_nutpie(
     reuse_key: str | None,
     stops: Stops,
 ) -> tuple[xr.DataTree, float, float]:
-    import nutpie
 
     start = time.perf_counter()
     if reuse_key is not None and reuse_key in _COMPILED:
@@ -312,7 +311,7 @@ def _sample_nutpie(
                 _COMPILED.pop(next(iter(_COMPILED)))
     compiled_at = time.perf_counter()
     stage("sampling")
-    background = nutpie.sample(
+    idata = _sample_in_background(
         compiled,
         draws=sampler.draws,
         tune=sampler.tune,
@@ -323,9 +322,7 @@ def _sample_nutpie(
         save_warmup=False,
         target_accept=sampler.target_accept,
         adaptation=sampler.adaptation,
-        blocking=False,
     )
-    idata = _wait(background)
     return _relabel(idata, model), compiled_at - start, time.perf_counter() - compiled_at
 
 
@@ -342,16 +339,24 @@ def _relabel(idata: xr.DataTree, model: pm.Model) -> xr.DataTree:
     return idata
 
 
-def _wait(background):
-    """The trace of nutpie's background sampler; a stop (Ctrl-C, SIGTERM) cancels the chains.
+def _sample_in_background(compiled, **options) -> xr.DataTree:
+    """nutpie's trace, sampled in its background threads; a stop (Ctrl-C, SIGTERM) cancels them.
 
     nutpie's blocking call turns Ctrl-C into an early return with the draws so far; here the
-    interrupt propagates instead, so no partial posterior is ever taken for a fit.
+    interrupt propagates instead, so no partial posterior is ever taken for a fit. A stop that
+    arrives while nutpie starts its threads is held until the handle to cancel them exists
+    (else the threads would outlive the interrupt and the process would not exit).
     """
+    import nutpie
+
+    background = None
     try:
+        with deferred_interrupts():
+            background = nutpie.sample(compiled, blocking=False, **options)
         return background.wait()
     except BaseException:
-        background.cancel()
+        if background is not None:
+            background.cancel()
         raise
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from mmm.errors import MmmError
 from mmm.model.build import build_design
 from mmm.model.fit import FittedModel
+from mmm.model.inputs import Design
 from mmm.model.transforms import lag_matrix
 
 #: Relative spend increase used for marginal ROI.
@@ -141,15 +142,18 @@ def geo_mroi_draws(
         return np.where(extra > 0, (bumped - base) / extra, np.nan)
 
 
-def geo_component_draws(fitted: FittedModel, geo: int) -> dict[str, np.ndarray]:
+def geo_component_draws(
+    fitted: FittedModel, geo: int, design: Design | None = None
+) -> dict[str, np.ndarray]:
     """Every additive term of one geo's mu per draw and period, in KPI units, shape (S, T) each.
 
     Keys: 'baseline', 'trend', 'seasonality', one per control and one per channel. The model
     samples the mean ``level`` of mu with centered regressors; the baseline is that level minus
-    the period means of all other terms, so the terms add up to mu exactly.
+    the period means of all other terms, so the terms add up to mu exactly. ``design`` may pass
+    :func:`mmm.model.build.build_design` when the caller loops over geos.
     """
     config, dataset = fitted.config, fitted.dataset
-    design = build_design(config, dataset, fitted.scales)
+    design = build_design(config, dataset, fitted.scales) if design is None else design
     controls = design.controls[geo] if dataset.is_panel else design.controls
     terms: dict[str, np.ndarray] = {}
     if config.trend == "linear":
@@ -177,15 +181,16 @@ def component_draws(fitted: FittedModel) -> dict[str, np.ndarray]:
     See :func:`geo_component_draws` for the terms.
     """
     total: dict[str, np.ndarray] = {}
+    design = build_design(fitted.config, fitted.dataset, fitted.scales)
     for geo in range(fitted.dataset.n_geos):
-        for name, values in geo_component_draws(fitted, geo).items():
+        for name, values in geo_component_draws(fitted, geo, design).items():
             total[name] = total[name] + values if name in total else values
     return total
 
 
-def geo_predicted_mean(fitted: FittedModel, geo: int) -> np.ndarray:
+def geo_predicted_mean(fitted: FittedModel, geo: int, design: Design | None = None) -> np.ndarray:
     """Expected KPI of one geo per draw and period (mu), in KPI units, shape (S, T)."""
-    return sum(geo_component_draws(fitted, geo).values())
+    return sum(geo_component_draws(fitted, geo, design).values())
 
 
 def predicted_mean(fitted: FittedModel) -> np.ndarray:
@@ -255,8 +260,10 @@ def _quality(actual: np.ndarray, mu: np.ndarray) -> dict[str, float]:
 def geo_fit_quality(fitted: FittedModel) -> dict[str, np.ndarray]:
     """In-sample R² and MAPE of each geo's posterior mean prediction, arrays of shape (G,)."""
     r2, mape = [], []
+    design = build_design(fitted.config, fitted.dataset, fitted.scales)
     for geo in range(fitted.dataset.n_geos):
-        quality = _quality(fitted.dataset.geo_target[geo], geo_predicted_mean(fitted, geo))
+        mu = geo_predicted_mean(fitted, geo, design)
+        quality = _quality(fitted.dataset.geo_target[geo], mu)
         r2.append(quality["r2"])
         mape.append(quality["mape"])
     return {"r2": np.array(r2), "mape": np.array(mape)}

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 from geo_panel_doc import LOAD_HIGH, LOAD_START, RESULTS, load_results, write_doc
+from harness import deadline_passed, now, spawn_with_rusage
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(tempfile.gettempdir()) / "mmm-geo-bench"
@@ -423,22 +424,6 @@ def _python(tool: str, args: argparse.Namespace) -> str:
     return path
 
 
-def _spawn_with_rusage() -> None:
-    """Make ``subprocess.Popen`` record each child's own peak RSS via ``os.wait4``."""
-    original = subprocess.Popen._try_wait
-
-    def _try_wait(self, wait_flags):
-        try:
-            pid, status, usage = os.wait4(self.pid, wait_flags)
-        except ChildProcessError:
-            return original(self, wait_flags)
-        if pid == self.pid:
-            self._bench_rss_mb = usage.ru_maxrss / 1024  # kB on Linux
-        return (pid, status)
-
-    subprocess.Popen._try_wait = _try_wait
-
-
 def _wait_for_quiet(limit_s: float = LOAD_WAIT_S) -> float:
     """The 1-minute load average, after waiting (up to ``limit_s``) for it to fall."""
     start = time.time()
@@ -464,7 +449,7 @@ def run_fit(
     base = {
         "tool": tool, "geos": geos, "weeks": weeks, "channels": channels, "seed": args.seed,
         "chains": args.chains, "tune": run["tune"], "draws": run["draws"], "cache": cache,
-        "suite": run["suite"], "when": _now(), "mmm_code": _mmm_code(),
+        "suite": run["suite"], "when": now(), "mmm_code": _mmm_code(),
         "load_start": round(_wait_for_quiet(), 2),
     }  # fmt: skip
     start = time.perf_counter()
@@ -499,10 +484,6 @@ def _mmm_code() -> str:
     return head.stdout.strip() + ("+edits" if dirty.stdout.strip() else "")
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
 def _append(row: dict[str, object], command: str) -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     with RESULTS.open("a") as f:
@@ -527,16 +508,12 @@ def _show(row: dict[str, object]) -> None:
     )
 
 
-def _deadline_passed(args: argparse.Namespace) -> bool:
-    return args.stop_at is not None and time.time() > args.stop_at
-
-
 def _fit_and_record(tool, geos, weeks, channels, run, args, command) -> dict[str, object]:
     """Run one fit, record it, and re-run it once when the machine was busy."""
     row = run_fit(tool, geos, weeks, channels, run, args)
     _show(row)
     _append(row, command)
-    if row.get("load_high") and not _deadline_passed(args):
+    if row.get("load_high") and not deadline_passed(args):
         print("  load was high; running this row again", flush=True)
         row = run_fit(tool, geos, weeks, channels, run | {"rerun": True}, args)
         row["rerun"] = True
@@ -548,7 +525,7 @@ def _fit_and_record(tool, geos, weeks, channels, run, args, command) -> dict[str
 def cmd_target(args: argparse.Namespace, command: str) -> None:
     """The issue's target: 40 geos x 156 weeks x 5 channels, 2 x (1000 + 1000), cold and warm."""
     for cache in args.cache.split(","):
-        if _deadline_passed(args):
+        if deadline_passed(args):
             print("stop time reached")
             return
         run = {"tune": args.tune, "draws": args.draws, "cache": cache, "suite": "target"}
@@ -564,7 +541,7 @@ def cmd_scaling(args: argparse.Namespace, command: str) -> None:
         if r.get("suite") == "scaling" and r.get("status") in ("ok", "timeout")
     }
     for geos, channels in sorted(cells, key=lambda gc: gc[0] * gc[1]):
-        if _deadline_passed(args):
+        if deadline_passed(args):
             print("stop time reached; not starting more fits")
             return
         if (geos, args.weeks, channels) in done and not args.again:
@@ -579,7 +556,7 @@ def cmd_scaling(args: argparse.Namespace, command: str) -> None:
 def cmd_peers(args: argparse.Namespace, command: str) -> None:
     """mmm, PyMC-Marketing and Meridian on the same panel, draws and seed."""
     for tool in args.tools.split(","):
-        if _deadline_passed(args):
+        if deadline_passed(args):
             print("stop time reached; not starting more fits")
             return
         if not Path(_python(tool, args)).exists():
@@ -635,7 +612,7 @@ def main() -> None:
     if args.stop_at:
         hh, mm = (int(v) for v in args.stop_at.split(":"))
         args.stop_at = datetime.now(UTC).replace(hour=hh, minute=mm, second=0).timestamp()
-    _spawn_with_rusage()
+    spawn_with_rusage()
     command = ".venv/bin/python benchmarks/geo_panel.py " + " ".join(sys.argv[1:])
     {"target": cmd_target, "scaling": cmd_scaling, "peers": cmd_peers}[args.command](args, command)
     write_doc()

@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from harness import deadline_passed, now, spawn_with_rusage
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "pmm_vs_mmm.jsonl"
@@ -267,7 +268,7 @@ def run_subprocess(
         return [{"tool": tool, "weeks": weeks, "channels": channels, "status": "timeout",
                  "timeout_s": args.timeout, "seeds": seeds}]  # fmt: skip
     wall = time.perf_counter() - start
-    # The child's own peak RSS, recorded when it was reaped (see _spawn_with_rusage).
+    # The child's own peak RSS, recorded when it was reaped (see harness.spawn_with_rusage).
     rss_mb = getattr(proc, "_bench_rss_mb", None)
     rows = []
     for line in stdout.splitlines():
@@ -280,7 +281,7 @@ def run_subprocess(
     for row in rows:
         row |= {"tool": tool, "weeks": weeks, "channels": channels, "status": "ok",
                 "chains": args.chains, "tune": args.tune, "draws": args.draws,
-                "load_before": round(load, 2), "when": _now(),
+                "load_before": round(load, 2), "when": now(),
                 "cache": "cold" if args.cold else "warm"}  # fmt: skip
     if len(rows) == 1:
         rows[0] |= {"wall_s": wall, "mode": "process", "peak_rss_mb": rss_mb}
@@ -288,26 +289,6 @@ def run_subprocess(
         for row in rows:
             row |= {"mode": "study", "study_wall_s": wall, "peak_rss_mb": rss_mb}
     return rows
-
-
-def _spawn_with_rusage() -> None:
-    """Make ``subprocess.Popen`` record each child's own peak RSS via ``os.wait4``."""
-    original = subprocess.Popen._try_wait
-
-    def _try_wait(self, wait_flags):
-        try:
-            pid, status, usage = os.wait4(self.pid, wait_flags)
-        except ChildProcessError:
-            return original(self, wait_flags)
-        if pid == self.pid:
-            self._bench_rss_mb = usage.ru_maxrss / 1024  # kB on Linux
-        return (pid, status)
-
-    subprocess.Popen._try_wait = _try_wait
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _append(rows: list[dict[str, object]], command: str) -> None:
@@ -331,10 +312,6 @@ def _show(row: dict[str, object]) -> None:
     )
 
 
-def _deadline_passed(args: argparse.Namespace) -> bool:
-    return args.stop_at is not None and time.time() > args.stop_at
-
-
 def cmd_head(args: argparse.Namespace, command: str) -> None:
     """Alternate mmm and PyMC-Marketing fits, one fresh process each."""
     tools = args.tools.split(",")
@@ -342,7 +319,7 @@ def cmd_head(args: argparse.Namespace, command: str) -> None:
         for seed in _parse_seeds(args.seeds):
             order = tools if seed % 2 else tools[::-1]
             for tool in order:
-                if _deadline_passed(args):
+                if deadline_passed(args):
                     print("stop time reached; not starting more fits")
                     return
                 rows = run_subprocess(tool, weeks, channels, str(seed), args)
@@ -359,7 +336,7 @@ def cmd_scaling(args: argparse.Namespace, command: str) -> None:
     sizes = sorted(_parse_sizes(args.sizes), key=lambda s: s[0] * s[1])
     for weeks, channels in sizes:
         for tool in tools:
-            if _deadline_passed(args):
+            if deadline_passed(args):
                 print("stop time reached; not starting more fits")
                 return
             if tool == "pmm" and weeks * channels > args.pmm_max_cells:
@@ -779,9 +756,9 @@ def main() -> None:
         return
     if args.stop_at:
         hh, mm = (int(v) for v in args.stop_at.split(":"))
-        now = datetime.now(UTC)
-        args.stop_at = now.replace(hour=hh, minute=mm, second=0).timestamp()
-    _spawn_with_rusage()
+        today = datetime.now(UTC)
+        args.stop_at = today.replace(hour=hh, minute=mm, second=0).timestamp()
+    spawn_with_rusage()
     command = ".venv-bench/bin/python benchmarks/pmm_vs_mmm.py " + " ".join(sys.argv[1:])
     {"head": cmd_head, "scaling": cmd_scaling, "study": cmd_study}[args.command](args, command)
     write_doc()

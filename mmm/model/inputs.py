@@ -65,7 +65,7 @@ class Scales:
 class Design:
     """The model's inputs in scaled units."""
 
-    lagged_spend: np.ndarray  # (T, M, L) for national data; (G, T + L - 1, M) padded for a panel
+    lagged_spend: np.ndarray  # (T, M, L) for national data; (G, M, T + L - 1) padded for a panel
     trend: np.ndarray  # (T,)
     fourier: np.ndarray  # (T, 2K)
     controls: np.ndarray  # (G, T, C); (T, C) for national data

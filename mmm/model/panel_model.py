@@ -61,13 +61,13 @@ def build_panel_model(
         data = {k: pm.Data(f"{k}_data", v) for k, v in model_data(config, dataset, scales).items()}
         target = data["target"]  # (G, T)
         params = transform_parameters(config, plan)
-        response = shifted_response(plan, data["lagged_spend"], params, xp=pt)  # (G, T, M)
-        beta = geo_coefficients(config, data, response.sum(axis=1))  # (G, M)
-        centered = response - response.mean(axis=1, keepdims=True)
+        response = shifted_response(plan, data["lagged_spend"], params, xp=pt)  # (G, M, T)
+        beta = geo_coefficients(config, data, response.sum(axis=-1))  # (G, M)
+        centered = response - response.mean(axis=-1, keepdims=True)
         # each geo's KPI is scaled by its own mean, so every level is near 1: the levels share
         # the configured prior (a learned spread would sit at ~0, a funnel for the sampler)
         mu = prior_rv("geo_level", config.priors.level, dims="geo")[:, None]
-        mu = mu + (centered * beta[:, None, :]).sum(axis=-1)
+        mu = mu + (centered * beta[:, :, None]).sum(axis=1)
         if "trend" in data:
             trend = _centred_geo_effect("trend", config.priors.trend, config.priors.geo_trend_sd)
             mu = mu + trend[:, None] * data["trend"][None, :]
@@ -89,7 +89,7 @@ def build_panel_model(
                 mu = mu + pt.dot(data["controls"], gamma)
         windows = lift_windows(list(lift_records), dataset, scales.geo_spend, plan)
         add_lift_likelihoods(windows, plan, params, beta, scales.geo_target)
-        totals = beta * response.sum(axis=1) * scales.geo_target[:, None]
+        totals = beta * response.sum(axis=-1) * scales.geo_target[:, None]
         add_mta_prior(config.calibration.mta, config.channel_names, totals.sum(axis=0))
         sigma = prior_rv("sigma", config.priors.sigma, dims="geo")[:, None]
         dims = ("geo", "date")
@@ -163,7 +163,7 @@ def geo_coefficients(
         priors = [channels[i].prior.beta for i in by_beta]
         free = vector_prior_rv("beta_free", priors, "beta_channel")
         # a geo that never spends on the channel has no effect of it (and tells nothing of it)
-        spends = pt.gt(_columns(data["lagged_spend"].sum(axis=1), by_beta, len(channels)), 0)
+        spends = pt.gt(_columns(data["lagged_spend"].sum(axis=-1), by_beta, len(channels)), 0)
         pieces.append(free * pt.exp(spread(by_beta, np.zeros(len(by_beta)))) * spends)
     if by_roi:
         model.add_coord("roi_channel", [channels[i].name for i in by_roi])

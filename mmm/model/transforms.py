@@ -415,9 +415,9 @@ class ChannelPlan:
     ) -> Any:
         """Apply each channel's saturation to ``x``.
 
-        ``x`` is (..., T, M), or the lag tensor (..., T, M, L) when saturation comes first;
-        the channel axis is then -2. ``lagged`` says which (default: a 3-d or larger ``x``
-        with saturation first is the lag tensor).
+        ``x`` is (..., T, M), or has its channel axis at -2: the lag tensor (..., T, M, L)
+        when saturation comes first, or a panel's time-last (..., M, T). ``lagged`` says which
+        (default: a 3-d or larger ``x`` with saturation first is the lag tensor).
         """
         blocks = []
         for name in self.groups("saturation"):
@@ -485,30 +485,32 @@ def _convolve(lagged_x: Any, weights: Any, xp: ModuleType) -> Any:
 
 
 def padded_spend(x: np.ndarray, max_lag: int) -> np.ndarray:
-    """Spend with ``max_lag - 1`` zero periods before each series: (..., T, M) -> (..., T+L-1, M).
+    """Spend, time last, after ``max_lag - 1`` zero periods: (..., T, M) -> (..., M, T+L-1).
 
-    The input of :meth:`ChannelPlan.shifted_response`, which needs no lag tensor: L times less
-    memory than :func:`lag_matrix` for long panels.
+    The input of :func:`shifted_response`, which needs no lag tensor: L times less memory than
+    :func:`lag_matrix` for long panels. Time is the last (contiguous) axis so that the model's
+    element-wise loops run along the long series rather than the few channels.
     """
-    x = np.asarray(x, dtype=float)
+    x = np.swapaxes(np.asarray(x, dtype=float), -1, -2)
     pad = [(0, 0)] * x.ndim
-    pad[-2] = (max_lag - 1, 0)
-    return np.pad(x, pad)
+    pad[-1] = (max_lag - 1, 0)
+    return np.ascontiguousarray(np.pad(x, pad))
 
 
 def shifted_response(plan: ChannelPlan, padded: Any, params: dict[str, Any], xp: ModuleType) -> Any:
-    """:meth:`ChannelPlan.response` from padded spend (:func:`padded_spend`), shape (..., T, M).
+    """:meth:`ChannelPlan.response` from padded spend (:func:`padded_spend`), shape (..., M, T).
 
-    The lag sum ``sum_l w[m, l] x[t - l, m]`` is a sum of L shifted slices of the padded
-    series, so the number of periods stays symbolic and no (T, M, L) tensor is built. With
+    The lag sum ``sum_l w[m, l] x[m, t - l]`` is a sum of L shifted slices of the padded
+    series, so the number of periods stays symbolic and no (M, T, L) tensor is built. With
     saturation first, the padded zeros saturate to zero, so the same sum applies after it.
+    The result keeps the input's time-last layout.
     """
     weights = plan.weights(params, xp=xp)  # (M, L)
     n_lags = plan.n_lags
-    x = padded if plan.adstock_first else plan.saturate(padded, params, xp=xp, lagged=False)
-    end = x.shape[-2]
+    x = padded if plan.adstock_first else plan.saturate(padded, params, xp=xp, lagged=True)
+    end = x.shape[-1]
     total = 0.0
     for lag in range(n_lags):
         stop = end - lag if lag else None
-        total = total + weights[..., lag] * x[..., n_lags - 1 - lag : stop, :]
-    return plan.saturate(total, params, xp=xp, lagged=False) if plan.adstock_first else total
+        total = total + weights[..., lag, None] * x[..., n_lags - 1 - lag : stop]
+    return plan.saturate(total, params, xp=xp, lagged=True) if plan.adstock_first else total

@@ -158,7 +158,8 @@ def test_shifted_response_of_a_panel_equals_the_lag_tensor_response_per_geo(rng,
     spend = rng.uniform(0, 3, (4, 12, 3))  # 4 geos: carry-over must never cross geos
     per_geo = np.stack([plan.response(lag_matrix(geo, plan.n_lags), PARAMS) for geo in spend])
     padded = padded_spend(spend, plan.n_lags)
-    assert padded.shape == (4, 12 + plan.n_lags - 1, 3)
+    assert padded.shape == (4, 3, 12 + plan.n_lags - 1)  # time last
+    per_geo = np.swapaxes(per_geo, -1, -2)
     np.testing.assert_allclose(shifted_response(plan, padded, PARAMS, np), per_geo, rtol=1e-12)
     params = {k: pt.as_tensor(v) for k, v in PARAMS.items()}
     symbolic = shifted_response(plan, pt.as_tensor(padded), params, pt)

@@ -6,6 +6,8 @@ same transform code the model used, with numpy, on all posterior draws.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from mmm.errors import MmmError
@@ -84,13 +86,24 @@ def channel_contributions(fitted: FittedModel, spend: np.ndarray | None = None) 
     spend : ndarray (G, T, M) or, national, (T, M), optional
         Spend in original units; the fitted data's spend when omitted.
     """
+    if spend is None:
+        components = observed_terms(fitted).components
+        return np.stack([components[name] for name in fitted.config.channel_names], axis=-1)
     return sum(geo_contributions(fitted, g, spend) for g in range(fitted.dataset.n_geos))
 
 
 def geo_contribution_totals(fitted: FittedModel, spend: np.ndarray | None = None) -> np.ndarray:
     """Contribution over the period per draw, geo and channel in KPI units, shape (S, G, M)."""
+    if spend is None:
+        return observed_terms(fitted).geo_totals
     n_geos = fitted.dataset.n_geos
     return np.stack([geo_contributions(fitted, g, spend).sum(axis=1) for g in range(n_geos)], 1)
+
+
+def _bumped_totals(fitted: FittedModel, step: float) -> np.ndarray:
+    """:func:`geo_contribution_totals` with every channel's spend raised by ``step``, once."""
+    spend = fitted.dataset.geo_spend * (1 + step)
+    return fitted.derived(f"bumped_totals_{step!r}", lambda: geo_contribution_totals(fitted, spend))
 
 
 def roi_draws(fitted: FittedModel) -> np.ndarray:
@@ -122,7 +135,7 @@ def mroi_draws(
     spend = fitted.dataset.geo_spend
     if base is None:
         base = channel_contributions(fitted).sum(axis=1)
-    bumped = channel_contributions(fitted, spend * (1 + step)).sum(axis=1)
+    bumped = _bumped_totals(fitted, step).sum(axis=1)
     # Channels do not interact, so raising all at once gives each channel's own margin.
     return (bumped - base) / (step * spend.sum(axis=(0, 1)))
 
@@ -136,7 +149,7 @@ def geo_mroi_draws(
     """
     spend = fitted.dataset.geo_spend
     base = geo_contribution_totals(fitted) if base is None else base
-    bumped = geo_contribution_totals(fitted, spend * (1 + step))
+    bumped = _bumped_totals(fitted, step)
     extra = step * spend.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(extra > 0, (bumped - base) / extra, np.nan)
@@ -175,17 +188,55 @@ def geo_component_draws(
     return {k: v * scale for k, v in ({"baseline": baseline} | terms).items()}
 
 
+@dataclass(frozen=True)
+class ObservedTerms:
+    """Every geo's terms at the observed spend, from one pass over the geos.
+
+    Attributes
+    ----------
+    components : dict of str -> ndarray (S, T)
+        The national terms of mu (:func:`component_draws`).
+    geo_totals : ndarray (S, G, M)
+        Each geo's channel contributions over the period, KPI units.
+    geo_mu_mean : ndarray (G, T)
+        Posterior mean of each geo's mu, KPI units.
+    """
+
+    components: dict[str, np.ndarray]
+    geo_totals: np.ndarray
+    geo_mu_mean: np.ndarray
+
+
+def observed_terms(fitted: FittedModel) -> ObservedTerms:
+    """:class:`ObservedTerms` of ``fitted``, computed once per model (read-only arrays).
+
+    The summary, the report and the planner's baseline all start from these; each geo's
+    response is evaluated once here rather than once per quantity.
+    """
+    return fitted.derived("observed_terms", lambda: _observed_terms(fitted))
+
+
+def _observed_terms(fitted: FittedModel) -> ObservedTerms:
+    design = build_design(fitted.config, fitted.dataset, fitted.scales)
+    channels = fitted.config.channel_names
+    total: dict[str, np.ndarray] = {}
+    geo_totals, geo_mu_mean = [], []
+    for geo in range(fitted.dataset.n_geos):
+        terms = geo_component_draws(fitted, geo, design)
+        for name, values in terms.items():
+            total[name] = total[name] + values if name in total else values
+        geo_totals.append(np.stack([terms[name].sum(axis=1) for name in channels], axis=-1))
+        geo_mu_mean.append(sum(terms.values()).mean(axis=0))
+    return ObservedTerms(total, np.stack(geo_totals, axis=1), np.stack(geo_mu_mean))
+
+
 def component_draws(fitted: FittedModel) -> dict[str, np.ndarray]:
     """Every additive term of the national mu per draw and period (sums over geos), (S, T) each.
 
-    See :func:`geo_component_draws` for the terms.
+    See :func:`geo_component_draws` for the terms. The arrays are read-only (computed once
+    per model, :func:`observed_terms`).
     """
-    total: dict[str, np.ndarray] = {}
-    design = build_design(fitted.config, fitted.dataset, fitted.scales)
-    for geo in range(fitted.dataset.n_geos):
-        for name, values in geo_component_draws(fitted, geo, design).items():
-            total[name] = total[name] + values if name in total else values
-    return total
+    return dict(observed_terms(fitted).components)
 
 
 def geo_predicted_mean(fitted: FittedModel, geo: int, design: Design | None = None) -> np.ndarray:
@@ -260,10 +311,9 @@ def _quality(actual: np.ndarray, mu: np.ndarray) -> dict[str, float]:
 def geo_fit_quality(fitted: FittedModel) -> dict[str, np.ndarray]:
     """In-sample R² and MAPE of each geo's posterior mean prediction, arrays of shape (G,)."""
     r2, mape = [], []
-    design = build_design(fitted.config, fitted.dataset, fitted.scales)
+    mu_mean = observed_terms(fitted).geo_mu_mean
     for geo in range(fitted.dataset.n_geos):
-        mu = geo_predicted_mean(fitted, geo, design)
-        quality = _quality(fitted.dataset.geo_target[geo], mu)
+        quality = _quality(fitted.dataset.geo_target[geo], mu_mean[geo][None, :])
         r2.append(quality["r2"])
         mape.append(quality["mape"])
     return {"r2": np.array(r2), "mape": np.array(mape)}

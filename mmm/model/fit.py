@@ -103,6 +103,8 @@ class FittedModel:
     _draws: dict[str, np.ndarray] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    # Quantities derived from the posterior (see derived()); starts afresh like _draws.
+    _derived: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def plan(self) -> ChannelPlan:
@@ -120,6 +122,26 @@ class FittedModel:
             values = self.posterior[name].to_numpy()
             self._draws[name] = values.reshape(-1, *values.shape[2:])
         return self._draws[name]
+
+    def derived[T](self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()`` the first time ``key`` is asked for; the same value afterwards.
+
+        The analysis keeps here what several summaries need (every geo's contributions at the
+        observed spend, say), so that a summary and a report compute it once. Arrays in the
+        value (directly, or as values of a dict or fields of a dataclass) are made read-only,
+        so no caller can change what the next one gets.
+        """
+        if key not in self._derived:
+            value = compute()
+            parts = value.values() if isinstance(value, dict) else [value]
+            if dataclasses.is_dataclass(value):
+                parts = [getattr(value, f.name) for f in dataclasses.fields(value)]
+            for part in parts:
+                for array in part.values() if isinstance(part, dict) else [part]:
+                    if isinstance(array, np.ndarray):
+                        array.flags.writeable = False
+            self._derived[key] = value
+        return self._derived[key]
 
     def geo_draws(self, name: str) -> np.ndarray:
         """Draws of a per-geo quantity with a geo axis after the draws, for either model.

@@ -114,3 +114,12 @@ def test_resolved_config_round_trips():
 
     again = parse_config(yaml.safe_load(config.to_yaml()))
     assert again == config
+
+
+def test_target_accept_defaults_to_095_for_a_panel_and_keeps_a_set_value():
+    panel = BASE | {"data": BASE["data"] | {"geo_column": "geo"}}
+    assert parse_config(BASE).sampler.target_accept == 0.9
+    assert parse_config(panel).sampler.target_accept == 0.95
+    assert parse_config(panel | {"sampler": {"target_accept": 0.8}}).sampler.target_accept == 0.8
+    assert parse_config(panel | {"sampler": {"chains": 4}}).sampler.target_accept == 0.95
+    assert "target_accept: 0.95" in parse_config(panel).to_yaml()

@@ -66,19 +66,22 @@ def _load(r) -> str:
 
 def _target_lines(rows) -> list[str]:
     lines = [
-        "| cache | wall s | import | data | build | compile | sample | summarize | write | "
-        "min bulk ESS | max R-hat | divergences | peak RSS MB | grads/draw (kept) | "
+        "| mmm commit | cache | wall s | import | data | build | compile | sample | summarize | "
+        "write | min bulk ESS | max R-hat | divergences | peak RSS MB | grads/draw (kept) | "
         "gradients in the fit | ms/grad alone / in sampling | load start / end | target |",
-        "|---|" + "---|" * 17,
+        "|---|" + "---|" * 18,
     ]
-    for r in sorted(_ok(rows, "target"), key=lambda r: (r["cache"], r["when"])):
+    # every run, oldest first: the rows are the history of the target as the code changed
+    done = [r for r in rows if r.get("status") == "ok" and r.get("suite") == "target"]
+    for r in sorted(done, key=lambda r: r["when"]):
         met = (
             r["wall_s"] <= TARGET["wall_s"]
             and r["peak_rss_mb"] < TARGET["peak_rss_mb"]
             and _converged(r)
         )
         lines.append(
-            f"| {r['cache']} | {_fmt(r['wall_s'])} | {_fmt(r['import_s'])} | "
+            f"| {r.get('mmm_code', '-')} | {r['cache']} | {_fmt(r['wall_s'])} | "
+            f"{_fmt(r['import_s'])} | "
             f"{_fmt(r['data_s'])} | {_fmt(r['build_s'])} | {_fmt(r['compile_s'])} | "
             f"{_fmt(r['sample_s'])} | {_fmt(r['summarize_s'])} | {_fmt(r['write_s'])} | "
             f"{_fmt(r['ess_bulk_min'], 0)} | {_fmt(r['rhat_max'], 3)} | {r['divergences']} | "
@@ -111,7 +114,10 @@ def _scaling_lines(rows) -> list[str]:
             f"{_fmt(r['ms_per_grad'], 2)} / {_fmt(r.get('ms_per_grad_in_sampling'), 2)} | "
             f"{_fmt(r['geo_roi_mare'], 3)} | {_load(r)} |"
         )
+    finished = {(r["geos"], r["channels"]) for r in done}
     for r in rows:
+        if (r["geos"], r["channels"]) in finished:
+            continue  # a later run of the cell finished
         if r.get("suite") == "scaling" and r.get("status") in ("timeout", "stopped"):
             after = r.get("timeout_s") or r.get("process_s") or float("nan")
             what = "timed out" if r["status"] == "timeout" else "stopped (no time)"
@@ -295,46 +301,52 @@ INTRO = [
     "true ROI| / true ROI; **90% covered**: truths inside the central 90% interval.",
 ]
 TARGET_NOTES = [
-    "Reading the runs of 2026-12-02 (mmm at commit 525f90f with uncommitted panel-model "
-    "edits by others in the tree, see `mmm_code` in the results):",
+    "Reading the runs (the table lists every run with the commit it measured):",
     "",
-    "- **The target was missed** in both runs: 480 s (cold) and 334 s (warm) against 300 s, "
-    "and neither run quite converged (max R-hat 1.012 / 1.010, min bulk ESS 285 / 417; no "
-    "divergences). Memory is far inside the limit: 974 MB peak cold, 548 MB warm.",
-    "- **Sampling is the time**: 368 s / 297 s of the 480 s / 334 s. Imports take 3 s, "
-    "reading and validating the CSV and building the PyMC model well under a second, the "
-    "compile 77 s with an empty cache and 5 s with a warm one, writing the model folder "
-    "under a second. **Summarizing takes 26-29 s** (`summary_dict`: per-geo contributions, "
-    "ROI and marginal ROI over 2,000 draws x 40 geos), the second largest stage.",
-    "- **Gradients**: 20-25 leapfrog steps per kept draw. One log-density gradient of the "
-    "40 x 156 x 5 panel (347 parameters) takes 1.4-2.0 ms alone. The counted run (mmm's "
-    "40 x 5 fit in the peer table, 2 x (300 + 300)) evaluated 39,528 gradients, 33 per "
-    "iteration counting warm-up, at 1.84 ms each with both chains running (the two threads "
-    "share two cores and memory bandwidth); gradients were 67% of the chains' time, the "
-    "rest is nutpie's own per-step work and the Python call of mmm's numba model "
-    "(`from_pyfunc`). At that rate 2 x (1000 + 1000) needs about 2,000 x 33 x 1.84 ms / "
-    "0.67 = 180 s of sampling per chain on a quiet machine, so the warm target is within "
-    "reach (about 3 + 5 + 180 + 26 s) when no one else is running tests; the 297 s "
-    "measured ran beside other engineers' test suites for part of the time.",
-    "- What would close the gap: a cheaper gradient (the per-geo response is recomputed "
-    "for every geo x period x channel x lag), a cheaper summary (thin the draws used for "
-    "per-geo marginal ROI), and more tuning or a reparameterization for the slowest "
-    "parameters to reach R-hat < 1.01 at 1,000 draws.",
+    "- **Time and memory are met with the warm cache; convergence is borderline.** At "
+    "8fc856e the warm fit took 221.8 s (limit 300 s) and 588 MB (limit 4 GB), with no "
+    "divergences, but the smallest bulk ESS was 400.05 (limit 400) and the largest R-hat "
+    "1.011 (limit < 1.01): the slowest parameter is the spread of the geo ROIs "
+    "(`geo_effect_sd`), so the row counts as missed. The cold-cache row is from an older "
+    "commit (525f90f) and was not re-run.",
+    "- **What changed since the first runs** (334 s warm at 525f90f): the panel's spend and "
+    "response are laid out time-last, (geo, channel, time), so PyTensor's element-wise loops "
+    "run along the 156 weeks instead of the 5 channels: one gradient went from 1.3-2.1 ms to "
+    "0.9 ms alone, 1.2-1.3 ms with both chains running (fb09bda: 203.5 s, min ESS 356, "
+    "R-hat 1.009). The summary evaluated each geo's response 8 times (contributions, "
+    "shares, fit, per-geo ROI and mROI each had its own pass); it now does one pass at the "
+    "observed spend and one at +1% (`FittedModel.derived`): 24.5 s -> 6.8 s. A panel's "
+    "`target_accept` now defaults to 0.95: 31 steps per draw instead of 19.5, and in a "
+    "side-by-side sampling run the smallest ESS rose from 356 to 400 and the median from "
+    "2,373 to 3,692 (docs/model.md, Panels).",
+    "- **Where the time goes** (8fc856e, warm): imports 4.6 s, data and model build 0.1 s, "
+    "loading the compiled model 4.7 s, sampling 203.3 s (161,122 gradients at 1.32 ms: "
+    "gradients are about 105 s per chain, the rest is nutpie's per-step work and the "
+    "Python call of the numba model), summarizing 6.8 s, writing 0.3 s.",
+    "- **Not solved: the geo-effect spread mixes slowly** (bulk ESS 300-450 per 2,000 draws "
+    "in every variant tried; measured with a one-off script that samples the model and "
+    "lists the ten smallest ESS). The centred form is far worse (ESS 27), a half-way form "
+    "too (132), zero-sum deviations and a lower low-rank eigenvalue cutoff were no better, "
+    "and sampling the realized spread of the deviations instead of the spread (an exact "
+    "change of variables) gave 408 at target_accept 0.9, a gain too small for its "
+    "complexity. The next thing to try is a longer warm-up window for the mass matrix or "
+    "a data-adaptive partial centring per geo x channel cell.",
 ]
 SCALING_FINDINGS = [
-    "Reading the runs of 2026-12-02: **the scaling table is incomplete**; the cells not "
-    "listed were not run for lack of time (other engineers' test suites shared the 2 cores "
-    "throughout). The cost of one gradient grows about linearly with geos x channels "
-    "x weeks (0.55 ms at 10 x 5, 1.4-2.0 ms at 40 x 5 and at 10 x 20, which have the same "
-    "number of cells), and the steps per draw grow with the channels (26 at 10 x 5, 59 at "
-    "10 x 20). Extrapolating, a gradient of 200 x 20 costs about 35 ms, so even 2 x "
-    "(100 + 100) did not finish in 15 minutes: **200 geos x 20 channels did not finish** "
-    "(its process held about 540 MB when watched with `ps` after 14 minutes, so memory "
-    "is not the limit; the time is). Peak memory stayed between 480 and 550 MB in every "
-    "warm cell. 100 x 5 at 2 x (300 + 300) was still sampling after 9 minutes and was "
-    "stopped to finish this report; with a gradient about 2.5x that of 40 x 5 (50 s of "
-    "sampling) it should have needed 2-3 minutes, so its sampler probably took far more "
-    "steps per draw in warm-up: worth a look with the step counts.",
+    "Reading the runs of 2026-12-02: **the scaling target is not met.** The cells of 10, 40 "
+    "and 100 geos were re-run after the time-last layout and the panel's target_accept of "
+    "0.95 (commit 94c9c31; mmm's code as at 8fc856e), all at 2 x (300 + 300), which is too "
+    "short to converge: read the times and per-gradient figures, not R-hat. **200 geos x 20 "
+    "channels did not finish 2 x (100 + 100) in 1,000 s** (peak 533 MB when killed, so "
+    "memory is not the limit); one gradient of that panel (4,687 parameters) takes about "
+    "30 ms alone (a loop over the compiled function, 50 calls), against 2.3 ms at 100 x 5 and "
+    "0.9 ms at 40 x 5 measured the same way. At 100 geos the warm-up "
+    "is the problem: `benchmarks/warmup_depth.py --geos 100 --tune 60` shows 255-1,023 "
+    "leapfrog steps per draw from warm-up iteration 15 to 50 before they fall to 63-255, "
+    "and 2 x (300 + 300) ended with a min ESS of 18. 100 geos x 20 channels timed out at "
+    "2 x (300 + 300) after 700 s; 40 x 20 took 367 s (5 ms per gradient, 61 steps per "
+    "draw). 200 geos x 5 channels was not run. "
+    "Peak memory stayed between 480 and 610 MB in every cell that finished.",
 ]
 PEER_FINDINGS = [
     "Reading the runs of 2026-12-02: **the peers ran at 2 x (300 + 300), not the target's "

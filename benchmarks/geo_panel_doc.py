@@ -309,10 +309,11 @@ TARGET_NOTES = [
     "1.011 (limit < 1.01): the slowest parameter is the spread of the geo ROIs "
     "(`geo_effect_sd`), so the row counts as missed. With an empty compile cache (12096ee, "
     "the same model code) the fit took 355.9 s: 83.5 s compiling and 258.2 s sampling, "
-    "with a min ESS of 271 and R-hat 1.013 from the same seed. The chains differ between "
-    "the two runs (the freshly compiled code need not round exactly as the cached one), so "
-    "ESS 271-400 is the spread of one configuration: convergence at 1,000 draws is not "
-    "reliable yet, and the cold case misses the time too.",
+    "with a min ESS of 271 and R-hat 1.013. The two runs share the seed and the model code "
+    "but their chains differ (not yet explained: freshly compiled against cached numba "
+    "code is the one difference known), and their sampling times differ by 55 s at a "
+    "similar load. So ESS 271-400 is the spread seen for one configuration: convergence at "
+    "1,000 draws is not reliable yet, and the cold case misses the time too.",
     "- **What changed since the first runs** (334 s warm at 525f90f): the panel's spend and "
     "response are laid out time-last, (geo, channel, time), so PyTensor's element-wise loops "
     "run along the 156 weeks instead of the 5 channels: one gradient went from 1.3-2.1 ms to "

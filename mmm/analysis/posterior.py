@@ -210,8 +210,8 @@ class ObservedTerms:
 def observed_terms(fitted: FittedModel) -> ObservedTerms:
     """:class:`ObservedTerms` of ``fitted``, computed once per model (read-only arrays).
 
-    The summary, the report and the planner's baseline all start from these; each geo's
-    response is evaluated once here rather than once per quantity.
+    The summary and the report start from these; each geo's response is evaluated once
+    here rather than once per quantity.
     """
     return fitted.derived("observed_terms", lambda: _observed_terms(fitted))
 

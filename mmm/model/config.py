@@ -361,7 +361,7 @@ class Config(_Strict):
         The panel's pooled geo effects mix best with the smaller steps: at 40 geos x 156
         weeks x 5 channels, 2 x (1000 + 1000), 0.95 took 31 steps per draw against 19.5 and
         10% more sampling time, and raised the smallest bulk ESS (the geo-effect spread's)
-        from 356 to 400 and the median ESS from 2373 to 3692 (docs/benchmarks_geo.md).
+        from 356 to 400 and the median ESS from 2373 to 3692 (docs/model.md, "Panels").
         """
         if not isinstance(raw, dict):
             return raw

@@ -329,8 +329,9 @@ TARGET_NOTES = [
     "gradients are about 105 s per chain, the rest is nutpie's per-step work and the "
     "Python call of the numba model), summarizing 6.8 s, writing 0.3 s.",
     "- **Not solved: the geo-effect spread mixes slowly** (bulk ESS 300-450 per 2,000 draws "
-    "in every variant tried; measured with a one-off script that samples the model and "
-    "lists the ten smallest ESS). The centred form is far worse (ESS 27), a half-way form "
+    "in every variant tried; `benchmarks/slowest_parameters.py` samples the model and lists "
+    "the ten smallest ESS; the variants were edits of the model tried with it). "
+    "The centred form is far worse (ESS 27), a half-way form "
     "too (132), zero-sum deviations and a lower low-rank eigenvalue cutoff were no better, "
     "and sampling the realized spread of the deviations instead of the spread (an exact "
     "change of variables) gave 408 at target_accept 0.9, a gain too small for its "

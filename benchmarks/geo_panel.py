@@ -28,12 +28,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 from geo_panel_doc import LOAD_HIGH, LOAD_START, RESULTS, load_results, write_doc
-from harness import deadline_passed, now, spawn_with_rusage
+from harness import deadline_passed, now, spawn_with_rusage, stop_at_timestamp
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(tempfile.gettempdir()) / "mmm-geo-bench"
@@ -609,9 +608,7 @@ def main() -> None:
     if args.command == "doc":
         write_doc()
         return
-    if args.stop_at:
-        hh, mm = (int(v) for v in args.stop_at.split(":"))
-        args.stop_at = datetime.now(UTC).replace(hour=hh, minute=mm, second=0).timestamp()
+    args.stop_at = stop_at_timestamp(args.stop_at)
     spawn_with_rusage()
     command = ".venv/bin/python benchmarks/geo_panel.py " + " ".join(sys.argv[1:])
     {"target": cmd_target, "scaling": cmd_scaling, "peers": cmd_peers}[args.command](args, command)

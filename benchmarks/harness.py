@@ -1,4 +1,5 @@
-"""Pieces every benchmark script shares: child peak memory, timestamps, the stop-at deadline."""
+"""Pieces the benchmark scripts share: child peak memory, timestamps, the stop-at deadline, and
+the simulated panel model the diagnostics sample."""
 
 from __future__ import annotations
 
@@ -33,3 +34,31 @@ def now() -> str:
 def deadline_passed(args: argparse.Namespace) -> bool:
     """Whether the ``--stop-at`` time (epoch seconds in ``args.stop_at``) has passed."""
     return args.stop_at is not None and time.time() > args.stop_at
+
+
+def stop_at_timestamp(value: str | None) -> float | None:
+    """Epoch seconds of a ``--stop-at HH:MM`` (UTC, today), or None when it is not given."""
+    if not value:
+        return None
+    hh, mm = (int(v) for v in value.split(":"))
+    return datetime.now(UTC).replace(hour=hh, minute=mm, second=0).timestamp()
+
+
+def simulated_panel_model(geos: int, weeks: int, channels: int):
+    """The config and nutpie model of a ``simulate_panel`` panel (seed 1), as ``mmm fit`` builds it.
+
+    Returns
+    -------
+    config : mmm.model.config.Config
+    compiled : nutpie model
+    """
+    from mmm.model.build import build_model
+    from mmm.model.config import parse_config
+    from mmm.model.data import dataset_from_frame
+    from mmm.model.nuts import compile_for_nutpie
+    from mmm.model.simulate_panel import panel_config, simulate_panel
+
+    sim = simulate_panel(seed=1, geos=geos, weeks=weeks, n_channels=channels)
+    config = parse_config(panel_config(sim, "unused.csv"))
+    model, _ = build_model(config, dataset_from_frame(sim.frame, config))
+    return config, compile_for_nutpie(model)

@@ -33,11 +33,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from harness import deadline_passed, now, spawn_with_rusage
+from harness import deadline_passed, now, spawn_with_rusage, stop_at_timestamp
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "pmm_vs_mmm.jsonl"
@@ -754,10 +753,7 @@ def main() -> None:
     if args.command == "doc":
         write_doc()
         return
-    if args.stop_at:
-        hh, mm = (int(v) for v in args.stop_at.split(":"))
-        today = datetime.now(UTC)
-        args.stop_at = today.replace(hour=hh, minute=mm, second=0).timestamp()
+    args.stop_at = stop_at_timestamp(args.stop_at)
     spawn_with_rusage()
     command = ".venv-bench/bin/python benchmarks/pmm_vs_mmm.py " + " ".join(sys.argv[1:])
     {"head": cmd_head, "scaling": cmd_scaling, "study": cmd_study}[args.command](args, command)

@@ -30,17 +30,9 @@ def main() -> None:
     import arviz as az
     import numpy as np
     import nutpie
+    from harness import simulated_panel_model
 
-    from mmm.model.build import build_model
-    from mmm.model.config import parse_config
-    from mmm.model.data import dataset_from_frame
-    from mmm.model.nuts import compile_for_nutpie
-    from mmm.model.simulate_panel import panel_config, simulate_panel
-
-    sim = simulate_panel(seed=1, geos=args.geos, weeks=args.weeks, n_channels=args.channels)
-    config = parse_config(panel_config(sim, "unused.csv"))
-    model, _ = build_model(config, dataset_from_frame(sim.frame, config))
-    compiled = compile_for_nutpie(model)
+    config, compiled = simulated_panel_model(args.geos, args.weeks, args.channels)
     target_accept = args.target_accept or config.sampler.target_accept
     start = time.perf_counter()
     trace = nutpie.sample(

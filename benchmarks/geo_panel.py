@@ -133,6 +133,7 @@ def fit_mmm(args: argparse.Namespace, stages: Stages) -> dict[str, object]:
     from mmm.analysis.posterior import geo_contribution_totals, geo_roi_draws, roi_draws
     from mmm.analysis.summary import summary_dict
     from mmm.model.build import build_model
+    from mmm.model.centring import centring_pilot
     from mmm.model.config import parse_config
     from mmm.model.data import load_dataset
     from mmm.model.fit import FittedModel, diagnose, sample
@@ -150,7 +151,8 @@ def fit_mmm(args: argparse.Namespace, stages: Stages) -> dict[str, object]:
     model, scales = build_model(config, dataset)
     stages.mark("build")
     counter = _count_gradients()
-    idata, compile_s, sample_s = sample(model, config.sampler, progress=False)
+    pilot = centring_pilot(config)  # as mmm.model.fit.fit does for a panel
+    idata, compile_s, sample_s = sample(model, config.sampler, progress=False, pilot=pilot)
     counted = dict(counter)
     stages.seconds["compile_s"], stages.seconds["sample_s"] = compile_s, sample_s
     stages.last = time.perf_counter()

@@ -25,6 +25,7 @@ def main() -> None:
     parser.add_argument("--target-accept", type=float, default=None, help="config default")
     parser.add_argument("--adaptation", default="low_rank", choices=("low_rank", "diag"))
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--form", default="adaptive", choices=("adaptive", "non_centred"))
     args = parser.parse_args()
 
     import arviz as az
@@ -32,9 +33,15 @@ def main() -> None:
     import nutpie
     from harness import simulated_panel_model
 
+    from mmm.model.centring import centring_pilot
+    from mmm.model.fit import run_pilot
+
     config, compiled = simulated_panel_model(args.geos, args.weeks, args.channels)
     target_accept = args.target_accept or config.sampler.target_accept
     start = time.perf_counter()
+    pilot = centring_pilot(config) if args.form == "adaptive" else None
+    if pilot is not None:  # as mmm's fit does (mmm.model.centring)
+        compiled = run_pilot(compiled, config.sampler, pilot, cores=2)
     trace = nutpie.sample(
         compiled,
         draws=args.draws,
@@ -59,7 +66,7 @@ def main() -> None:
     stats = trace["sample_stats"].to_dataset()
     print(
         f"{args.geos}x{args.weeks}x{args.channels}, 2 x ({args.tune} + {args.draws}), "
-        f"target_accept {target_accept}: {seconds:.0f} s sampling, "
+        f"target_accept {target_accept}, {args.form}: {seconds:.0f} s sampling (pilot included), "
         f"{float(stats['n_steps'].mean()):.1f} steps per draw, "
         f"{int(stats['diverging'].sum())} divergences"
     )

@@ -278,6 +278,10 @@ class PanelConfig(_Strict):
 
     seasonality: Literal["shared", "per_geo"] = "shared"
     controls: Literal["shared", "per_geo"] = "shared"
+    #: how the geo ROIs are sampled: 'adaptive' centres each geo x channel cell as far as its
+    #: data pin it down, measured by a short pilot run (nutpie only); 'non_centred' skips the
+    #: pilot (see docs/model.md, Panels)
+    geo_effect_form: Literal["adaptive", "non_centred"] = "adaptive"
 
 
 #: Default ``sampler.target_accept`` for national data and for geo panels.

@@ -19,6 +19,7 @@ from mmm.errors import MmmError
 from mmm.experiments.records import LiftRecord, read_records
 from mmm.interrupts import Stops, deferred_interrupts, propagate_interrupts
 from mmm.model.build import Scales, build_model, channel_plan
+from mmm.model.centring import Pilot, centring_pilot, pilot_length
 from mmm.model.config import Config, SamplerConfig
 from mmm.model.data import Dataset
 from mmm.model.nuts import compile_for_nutpie
@@ -223,7 +224,10 @@ def fit(
     """
     model, scales = build_model(config, dataset, lift_records)
     reuse_key = None if lift_records else structure_key(config, dataset)
-    idata, compile_s, sample_s = sample(model, config.sampler, progress, on_stage, reuse_key)
+    pilot = centring_pilot(config) if dataset.is_panel else None
+    idata, compile_s, sample_s = sample(
+        model, config.sampler, progress, on_stage, reuse_key, pilot=pilot
+    )
     diagnostics = diagnose(idata, compile_s, sample_s)
     return FittedModel(config, dataset, idata, scales, diagnostics, list(lift_records))
 
@@ -255,12 +259,18 @@ def sample(
     progress: bool = True,
     on_stage: Callable[[str], None] | None = None,
     reuse_key: str | None = None,
+    pilot: Pilot | None = None,
 ) -> tuple[xr.DataTree, float, float]:
     """Run NUTS with the configured backend.
 
     With nutpie and a ``reuse_key`` (see :func:`structure_key`), a model compiled earlier in
     this process for the same key is reused with this model's data swapped in, which skips the
     compile step (cross-validation, many markets, simulation studies).
+
+    With nutpie and a ``pilot``, a short run of the compiled model comes first (see
+    :func:`mmm.model.centring.pilot_length`); the pilot maps its posterior to data values that
+    change how the main run samples, not what it samples (:mod:`mmm.model.centring`). Its time
+    counts as sampling time. Other backends skip the pilot.
 
     Returns
     -------
@@ -287,7 +297,7 @@ def sample(
     cores = max(1, min(sampler.chains, os.cpu_count() or 1))
     with propagate_interrupts() as stops:
         if sampler.backend == "nutpie":
-            return _sample_nutpie(model, sampler, cores, progress, stage, reuse_key, stops)
+            return _sample_nutpie(model, sampler, cores, progress, stage, reuse_key, stops, pilot)
         stage(f"sampling with {sampler.backend}")
         start = time.perf_counter()
         with model, warnings.catch_warnings():
@@ -316,6 +326,7 @@ def _sample_nutpie(
     stage: Callable[[str], None],
     reuse_key: str | None,
     stops: Stops,
+    pilot: Pilot | None,
 ) -> tuple[xr.DataTree, float, float]:
 
     start = time.perf_counter()
@@ -332,20 +343,48 @@ def _sample_nutpie(
             while len(_COMPILED) > _COMPILED_MAX:
                 _COMPILED.pop(next(iter(_COMPILED)))
     compiled_at = time.perf_counter()
+    options = {
+        "chains": sampler.chains,
+        "cores": cores,
+        "save_warmup": False,
+        "target_accept": sampler.target_accept,
+        "adaptation": sampler.adaptation,
+    }
+    if pilot is not None:
+        tune, draws = pilot_length(sampler)
+        stage(f"pilot run ({sampler.chains} x ({tune} + {draws}) draws)")
+        compiled = run_pilot(compiled, sampler, pilot, cores)
     stage("sampling")
     idata = _sample_in_background(
         compiled,
         draws=sampler.draws,
         tune=sampler.tune,
-        chains=sampler.chains,
-        cores=cores,
         seed=sampler.seed,
         progress_bar=progress,
+        **options,
+    )
+    return _relabel(idata, model), compiled_at - start, time.perf_counter() - compiled_at
+
+
+def run_pilot(compiled, sampler: SamplerConfig, pilot: Pilot, cores: int):
+    """Sample a short run of a compiled nutpie model and return it with the pilot's data set.
+
+    The run is :func:`mmm.model.centring.pilot_length` long, seeded ``sampler.seed + 1``.
+    """
+    tune, draws = pilot_length(sampler)
+    trial = _sample_in_background(
+        compiled,
+        draws=draws,
+        tune=tune,
+        chains=sampler.chains,
+        cores=cores,
+        seed=sampler.seed + 1,
+        progress_bar=False,
         save_warmup=False,
         target_accept=sampler.target_accept,
         adaptation=sampler.adaptation,
     )
-    return _relabel(idata, model), compiled_at - start, time.perf_counter() - compiled_at
+    return compiled.with_data(**pilot(trial["posterior"].to_dataset()))
 
 
 def _relabel(idata: xr.DataTree, model: pm.Model) -> xr.DataTree:

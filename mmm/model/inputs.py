@@ -174,6 +174,8 @@ def model_data(config: Config, dataset: Dataset, scales: Scales) -> dict[str, np
     if config.controls:  # centered over time (within each geo of a panel)
         axis = 1 if dataset.is_panel else 0
         data["controls"] = design.controls - design.controls.mean(axis=axis, keepdims=True)
+    if dataset.is_panel:  # set by a pilot run before sampling (mmm.model.centring)
+        data["geo_centring"] = np.zeros((dataset.n_geos, len(config.channels)))
     if by_roi:
         medians = [roi_prior_median(config.channels[i].prior.roi, dataset) for i in by_roi]
         data["roi_log_median"] = np.log(medians)

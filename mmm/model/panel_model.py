@@ -124,8 +124,19 @@ def geo_coefficients(
 
     ROI[g, m] = scale_y[g] * beta[g, m] * sum_t response[g, t, m] / sum_t spend[g, t, m], so
     beta = ROI * (spend / scale_y) / sum_t response (zero where a geo never spends).
+
+    Each geo's log effect is ``mean[m] + s[m] * u[g, m]``, u ~ Normal(0, 1), sampled per cell
+    with its own degree of centring ``c[g, m]`` (data ``geo_centring_data``, see
+    :mod:`mmm.model.centring`)::
+
+        w[g, m] ~ Normal(c * mean[m], s[m] ** c)
+        log effect[g, m] = mean[m] + s[m] ** (1 - c) * (w[g, m] - c * mean[m])
+
+    which is the non-centred form at c = 0 and the centred one at c = 1, with the same prior
+    for every c.
     """
     channels = config.channels
+    n_channels = len(channels)
     pooling = np.array([c.pooling for c in channels])
     by_roi = [i for i, c in enumerate(channels) if c.prior.roi is not None]
     by_beta = [i for i, c in enumerate(channels) if c.prior.beta is not None]
@@ -137,34 +148,11 @@ def geo_coefficients(
             key="pooling",
         )
     model = pm.modelcontext(None)
-    tau = None
-    if (pooling == "partial").any():
-        tau = prior_rv("geo_effect_sd", config.priors.geo_effect_sd, dims="channel")
-    z = (
-        pm.Normal("geo_effect_z", 0.0, 1.0, dims=("geo", "channel"))
-        if tau is not None or (pooling == "none").any()
-        else None
-    )
-
-    def spread(idx: list[int], own_sigma: np.ndarray) -> pt.TensorVariable:
-        """``s[m] * z[g, m]`` for the channels ``idx`` (see the module doc), shape (G, len(idx))."""
-        if z is None:  # every channel fully pooled: no geo deviation
-            return pt.zeros_like(_columns(response_total, idx, len(channels)))
-        partial = per_channel(list((pooling[idx] == "partial").astype(float)))
-        none = per_channel(list((pooling[idx] == "none").astype(float)))
-        scale = none * per_channel(list(own_sigma))
-        if tau is not None:
-            scale = scale + partial * _columns(tau, idx, len(channels))
-        return scale * _columns(z, idx, len(channels))
-
-    pieces = []
+    means = []  # the log effect every geo of a channel scatters around, by_beta then by_roi
     if by_beta:
         model.add_coord("beta_channel", [channels[i].name for i in by_beta])
         priors = [channels[i].prior.beta for i in by_beta]
-        free = vector_prior_rv("beta_free", priors, "beta_channel")
-        # a geo that never spends on the channel has no effect of it (and tells nothing of it)
-        spends = pt.gt(_columns(data["lagged_spend"].sum(axis=-1), by_beta, len(channels)), 0)
-        pieces.append(free * pt.exp(spread(by_beta, np.zeros(len(by_beta)))) * spends)
+        means.append(pt.log(vector_prior_rv("beta_free", priors, "beta_channel")))
     if by_roi:
         model.add_coord("roi_channel", [channels[i].name for i in by_roi])
         sigma = [channels[i].prior.roi.sigma for i in by_roi]
@@ -173,11 +161,38 @@ def geo_coefficients(
         )
         # an unpooled channel has no shared ROI: its geos scatter around the prior median
         unpooled = per_channel(list(pooling[by_roi] == "none"))
-        log_mean = pt.where(unpooled, data["roi_log_median"], pt.log(roi))
-        roi_geo = pt.exp(log_mean + spread(by_roi, np.array(sigma)))
+        means.append(pt.where(unpooled, data["roi_log_median"], pt.log(roi)))
+    order = by_beta + by_roi
+    back = np.argsort(order)
+    mean = pt.concatenate(means)[back] if len(means) > 1 else means[0]  # (M,)
+
+    log_effect = pt.zeros_like(response_total) + mean
+    if (pooling != "full").any():
+        # s[m]: tau for partial pooling, the ROI prior's sigma for none; 1 where the channel
+        # is fully pooled (its deviations are then multiplied by 0, and 1 ** c keeps the
+        # gradient finite where 0 ** c would not)
+        own_sigma = np.zeros(n_channels)
+        for i in by_roi:
+            own_sigma[i] = channels[i].prior.roi.sigma
+        scale = per_channel(list(np.where(pooling == "none", own_sigma, 0.0)))
+        scale = scale + per_channel(list((pooling == "full").astype(float)))
+        if (pooling == "partial").any():
+            tau = prior_rv("geo_effect_sd", config.priors.geo_effect_sd, dims="channel")
+            scale = scale + per_channel(list((pooling == "partial").astype(float))) * tau
+        centring = data["geo_centring"]  # (G, M)
+        w = pm.Normal("geo_effect_w", centring * mean, scale**centring, dims=("geo", "channel"))
+        deviation = scale ** (1.0 - centring) * (w - centring * mean)
+        log_effect = log_effect + per_channel(list((pooling != "full").astype(float))) * deviation
+
+    pieces = []
+    if by_beta:
+        # a geo that never spends on the channel has no effect of it (and tells nothing of it)
+        spends = pt.gt(_columns(data["lagged_spend"].sum(axis=-1), by_beta, n_channels), 0)
+        pieces.append(pt.exp(_columns(log_effect, by_beta, n_channels)) * spends)
+    if by_roi:
+        roi_geo = pt.exp(_columns(log_effect, by_roi, n_channels))
         pm.Deterministic("roi_geo", roi_geo, dims=("geo", "roi_channel"))
-        total = _columns(response_total, by_roi, len(channels)) + RESPONSE_FLOOR
+        total = _columns(response_total, by_roi, n_channels) + RESPONSE_FLOOR
         pieces.append(roi_geo * data["roi_spend_per_target"] / total)
-    back = np.argsort(by_beta + by_roi)
     beta = pt.concatenate(pieces, axis=1)[:, back] if len(pieces) > 1 else pieces[0]
     return pm.Deterministic("beta", beta, dims=("geo", "channel"))

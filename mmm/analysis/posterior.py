@@ -15,6 +15,7 @@ from mmm.model.build import build_design
 from mmm.model.fit import FittedModel
 from mmm.model.inputs import Design
 from mmm.model.transforms import lag_matrix
+from mmm.model.trends import flexible_trend, trend_basis
 
 #: Relative spend increase used for marginal ROI.
 MROI_STEP = 0.01
@@ -171,6 +172,8 @@ def geo_component_draws(
     terms: dict[str, np.ndarray] = {}
     if config.trend == "linear":
         terms["trend"] = fitted.geo_draw("trend", geo)[:, None] * design.trend[None, :]
+    if (trend := flexible_trend(config)) is not None:
+        terms["trend"] = fitted.geo_draw("trend_coef", geo) @ trend_basis(trend, design.trend).T
     if config.seasonality and config.seasonality.fourier_order:
         terms["seasonality"] = fitted.geo_draw("seasonality", geo) @ design.fourier.T
     if config.controls:

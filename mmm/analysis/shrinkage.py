@@ -17,6 +17,7 @@ from mmm.analysis.posterior import geo_roi_draws, roi_draws
 from mmm.model.fit import FittedModel
 from mmm.model.inputs import build_design
 from mmm.model.transforms import lag_matrix
+from mmm.model.trends import flexible_trend, trend_basis
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ def own_roi(fitted: FittedModel) -> np.ndarray:
     base = [np.ones((dataset.n_periods, 1))]
     if config.trend == "linear":
         base.append(design.trend[:, None])
+    if (trend := flexible_trend(config)) is not None:
+        base.append(trend_basis(trend, design.trend))
     base.append(design.fourier)
     params = mean_transform_params(fitted)
     plan = fitted.plan

@@ -32,6 +32,7 @@ from mmm.model.inputs import (
 from mmm.model.lift_terms import add_lift_likelihoods, add_mta_prior, lift_windows
 from mmm.model.panel_model import build_panel_model
 from mmm.model.priors import per_channel, prior_rv, transform_parameters, vector_prior_rv
+from mmm.model.trends import flexible_trend, trend_term
 
 #: Re-exported: the model's inputs are built in :mod:`mmm.model.inputs`.
 __all__ = [
@@ -84,6 +85,8 @@ def build_model(
         mu = level + pt.dot(response - response.mean(axis=0), beta)
         if "trend" in data:
             mu = mu + prior_rv("trend", config.priors.trend) * data["trend"]
+        if (trend := flexible_trend(config)) is not None:
+            mu = mu + trend_term(config, trend, data)
         if "fourier" in data:
             season = prior_rv("seasonality", config.priors.seasonality, dims="fourier")
             mu = mu + pt.dot(data["fourier"], season)

@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 
 from mmm.errors import DataError
-from mmm.model.config import Config
+from mmm.model.config import Config, GpTrend
 from mmm.model.dataset import FREQUENCIES
 from mmm.model.transforms import ADSTOCKS, SATURATIONS
+from mmm.model.trends import basis_names, flexible_trend
 
 HEADER_ROWS = 1
 #: Dates outside this range are typos (a year 22 or -5 would also break date arithmetic).
@@ -235,6 +236,8 @@ def count_parameters(config: Config) -> int:
     """Number of free parameters of the model ``config`` describes."""
     n = 2  # intercept, noise scale
     n += config.trend == "linear"
+    if (trend := flexible_trend(config)) is not None:  # GP: amplitude, lengthscale, weights
+        n += len(basis_names(trend)) + 2 * isinstance(trend, GpTrend)  # slope, weights
     n += 2 * config.seasonality.fourier_order if config.seasonality else 0
     n += len(config.controls)
     n += config.likelihood == "student_t"

@@ -38,9 +38,10 @@ DISTRIBUTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "TruncatedNormal": (("mu", "sigma"), ("lower", "upper")),
     "StudentT": (("nu", "mu", "sigma"), ()),
     "HalfStudentT": (("nu", "sigma"), ()),
+    "Laplace": (("mu", "b"), ()),
 }
 #: Prior parameters that are scales or shapes and so must be positive.
-POSITIVE_PARAMS = frozenset({"sigma", "alpha", "beta", "lam", "nu"})
+POSITIVE_PARAMS = frozenset({"sigma", "alpha", "beta", "lam", "nu", "b"})
 
 
 def _hint(word: str, choices: Any) -> str:
@@ -249,12 +250,40 @@ class SeasonalityConfig(_Strict):
     period_days: float = Field(365.25, gt=0)
 
 
+class PiecewiseTrend(_Strict):
+    """A piecewise-linear trend: a slope that changes at evenly spaced changepoints.
+
+    The changepoints sit in the first 90% of the fitted period; the slope changes share the
+    sparse prior ``priors.trend_changes`` (Laplace), so most of them stay near zero.
+    """
+
+    type: Literal["piecewise"]
+    changepoints: int = Field(10, ge=1, le=100)
+
+
+class GpTrend(_Strict):
+    """A smooth time-varying level: a Gaussian process (squared-exponential kernel) in PyMC's
+    Hilbert-space approximation (HSGP), with ``basis_functions`` basis functions.
+
+    ``lengthscale_weeks`` is the median of the lengthscale's prior (log-normal, sigma 0.3): the
+    time over which the level typically moves by its amplitude.
+    """
+
+    type: Literal["gp"]
+    lengthscale_weeks: float = Field(52.0, gt=0)
+    basis_functions: int = Field(20, ge=4, le=200)
+
+
 class ModelPriors(_Strict):
     """Priors of the non-media terms, in scaled units (target divided by its mean)."""
 
     #: Mean of the expected KPI over the fitted period (the KPI's own mean is 1 in model units).
     level: Prior = Prior.of("Normal", mu=1.0, sigma=0.25)
     trend: Prior = Prior.of("Normal", mu=0.0, sigma=0.5)
+    #: ``trend: {type: piecewise}``: the slope's changes at the changepoints.
+    trend_changes: Prior = Prior.of("Laplace", mu=0.0, b=0.2)
+    #: ``trend: {type: gp}``: the Gaussian process's amplitude (standard deviation).
+    trend_gp_amplitude: Prior = Prior.of("HalfNormal", sigma=0.2)
     seasonality: Prior = Prior.of("Normal", mu=0.0, sigma=0.2)
     controls: Prior = Prior.of("Normal", mu=0.0, sigma=0.5)
     sigma: Prior = Prior.of("HalfNormal", sigma=0.3)
@@ -346,7 +375,7 @@ class Config(_Strict):
     data: DataConfig
     channels: list[ChannelConfig] = Field(min_length=1)
     controls: list[str] = []
-    trend: Literal["linear", "none"] = "linear"
+    trend: Literal["linear", "none"] | PiecewiseTrend | GpTrend = "linear"
     seasonality: SeasonalityConfig | None = SeasonalityConfig()
     likelihood: Literal["normal", "student_t"] = "normal"
     transform_order: Literal["adstock_first", "saturation_first"] = "adstock_first"

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mmm.model.config import AUTO_ROI_MEDIA_SHARE, Config, RoiPrior
+from mmm.model.config import AUTO_ROI_MEDIA_SHARE, Config, PiecewiseTrend, RoiPrior
 from mmm.model.data import Dataset
 from mmm.model.transforms import ChannelPlan, lag_matrix, padded_spend
+from mmm.model.trends import basis_names, flexible_trend, trend_model_data
 
 EPOCH = pd.Timestamp("1970-01-01")
 
@@ -169,6 +170,8 @@ def model_data(config: Config, dataset: Dataset, scales: Scales) -> dict[str, np
         data["lag_numbers"], data["lag_mask"] = channel_plan(config).lag_layout()
     if config.trend == "linear":
         data["trend"] = _centered(design.trend)
+    if (trend := flexible_trend(config)) is not None:
+        data |= trend_model_data(trend, design.trend, dataset.period_days)
     if design.fourier.shape[1]:
         data["fourier"] = _centered(design.fourier)
     if config.controls:  # centered over time (within each geo of a panel)
@@ -195,6 +198,10 @@ def model_coords(config: Config, dataset: Dataset, plan: ChannelPlan) -> dict[st
     }
     if dataset.is_panel:
         coords["geo"] = list(dataset.geos)
+    if (trend := flexible_trend(config)) is not None:
+        coords["trend_basis"] = basis_names(trend)
+        other = "changepoint" if isinstance(trend, PiecewiseTrend) else "gp_basis"
+        coords[other] = basis_names(trend)[1:]
     for kind in ("adstock", "saturation"):
         for name in plan.groups(kind):
             coords[plan.dim_name(name)] = [plan.channels[i] for i in plan.members(kind, name)]

@@ -31,6 +31,7 @@ from mmm.model.inputs import Scales, channel_plan, compute_scales, model_coords,
 from mmm.model.lift_terms import add_lift_likelihoods, add_mta_prior, lift_windows
 from mmm.model.priors import per_channel, prior_rv, transform_parameters, vector_prior_rv
 from mmm.model.transforms import shifted_response
+from mmm.model.trends import flexible_trend, trend_term
 
 #: Guards the division by a geo's total response where the geo never spends on a channel.
 RESPONSE_FLOOR = 1e-12
@@ -71,6 +72,8 @@ def build_panel_model(
         if "trend" in data:
             trend = _centred_geo_effect("trend", config.priors.trend, config.priors.geo_trend_sd)
             mu = mu + trend[:, None] * data["trend"][None, :]
+        if (flexible := flexible_trend(config)) is not None:  # one curve shared by the geos
+            mu = mu + trend_term(config, flexible, data)[None, :]
         if "fourier" in data:
             season = prior_rv("seasonality", config.priors.seasonality, dims="fourier")
             if config.panel.seasonality == "per_geo":

@@ -77,6 +77,13 @@ def channel_names(n_channels: int) -> list[str]:
     ]
 
 
+#: Shapes of the simulated trend over time in [0, 1] (0 at the first period, 1 at the last).
+TREND_SHAPES = {
+    "linear": lambda u: u,
+    "concave": lambda u: 1.0 - (1.0 - u) ** 2,
+}
+
+
 def simulate(
     seed: int = 1,
     weeks: int = 156,
@@ -87,6 +94,9 @@ def simulate(
     seasonality: bool = True,
     spend_correlation: float = 0.0,
     start: str = "2022-01-02",
+    trend_shape: str = "linear",
+    trend_growth: float = 0.2,
+    spend_growth: float = 0.0,
 ) -> Simulation:
     """Simulate weekly KPI and spend with known channel effects.
 
@@ -103,12 +113,21 @@ def simulate(
     controls : bool
         Add a binary ``promo`` control with a positive effect.
     trend, seasonality : bool
-        Add a linear trend (+20% over the period) and yearly seasonality.
+        Add a trend (``trend_growth`` over the period) and yearly seasonality.
     spend_correlation : float
         In [0, 1): weight of a factor shared by all channels' spend (makes their effects
         harder to tell apart).
     start : str
         First date (weeks start on this weekday).
+    trend_shape : {'linear', 'concave'}
+        The trend's shape: a straight line, or growth that levels off (a parabola whose top
+        is the last period; a linear trend misses its curvature).
+    trend_growth : float
+        How much the trend adds by the last period, as a share of the base level.
+    spend_growth : float
+        The first channel's spend grows by this share over the period (a budget that follows
+        the business): with a curved trend, the channel's spend then tracks the part of the
+        trend a straight line misses.
 
     Returns
     -------
@@ -118,12 +137,15 @@ def simulate(
         raise ValueError("need at least 10 weeks and 1 channel")
     if not 0.0 <= spend_correlation < 1.0:
         raise ValueError("spend_correlation must be in [0, 1)")
+    if trend_shape not in TREND_SHAPES:
+        raise ValueError(f"trend_shape must be one of {sorted(TREND_SHAPES)}")
     rng = np.random.default_rng(seed)
     names = channel_names(n_channels)
     dates = pd.date_range(start, periods=weeks, freq="7D")
     t = np.arange(weeks)
 
     spend = simulate_spend(rng, names, t, spend_correlation)
+    spend[:, 0] *= 1.0 + spend_growth * t / (weeks - 1)
     alpha = rng.uniform(0.1, 0.7, n_channels)
     lam = rng.uniform(0.5, 3.0, n_channels)
     roi = rng.uniform(0.5, 3.0, n_channels)
@@ -141,7 +163,7 @@ def simulate(
     base = contribution.sum(axis=1).mean() * rng.uniform(1.2, 2.0)
     baseline = np.full(weeks, base)
     if trend:
-        baseline = baseline + base * 0.2 * t / (weeks - 1)
+        baseline = baseline + base * trend_growth * TREND_SHAPES[trend_shape](t / (weeks - 1))
     if seasonality:
         day = (dates - pd.Timestamp("1970-01-01")).days.to_numpy() / 365.25
         baseline = baseline + base * (
@@ -167,6 +189,9 @@ def simulate(
         "weeks": weeks,
         "noise": noise,
         "spend_correlation": spend_correlation,
+        "trend_shape": trend_shape,
+        "trend_growth": trend_growth,
+        "spend_growth": spend_growth,
         "date_column": "date",
         "target_column": "sales",
         "baseline_mean": float(baseline.mean()),

@@ -22,9 +22,10 @@ from mmm.analysis.posterior import (
     posterior_predictive,
     predicted_mean,
 )
-from mmm.model.config import Config, Prior
+from mmm.model.config import Config, GpTrend, PiecewiseTrend, Prior
 from mmm.model.fit import ESS_MIN, RHAT_MAX, FittedModel
 from mmm.model.transforms import ADSTOCKS, SATURATIONS
+from mmm.model.trends import describe_trend
 
 #: Fit-quality thresholds behind the pass/warn flags (in sample; holdout uses its own).
 R2_MIN = 0.5
@@ -155,7 +156,9 @@ def model_section(config: Config, summary: dict[str, Any]) -> dict[str, Any]:
         )
     season = config.seasonality
     relevant = {
-        "trend": config.trend == "linear",
+        "trend": config.trend == "linear" or isinstance(config.trend, PiecewiseTrend),
+        "trend_changes": isinstance(config.trend, PiecewiseTrend),
+        "trend_gp_amplitude": isinstance(config.trend, GpTrend),
         "seasonality": bool(season and season.fourier_order),
         "controls": bool(config.controls),
         "nu": config.likelihood == "student_t",
@@ -171,7 +174,7 @@ def model_section(config: Config, summary: dict[str, Any]) -> dict[str, Any]:
         "settings": [
             ("KPI column", config.data.target_column),
             ("date column", config.data.date_column),
-            ("trend", config.trend),
+            ("trend", describe_trend(config)),
             (
                 "seasonality",
                 f"yearly Fourier, order {season.fourier_order}, period {season.period_days:g} days"

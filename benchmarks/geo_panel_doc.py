@@ -303,42 +303,40 @@ INTRO = [
 TARGET_NOTES = [
     "Reading the runs (the table lists every run with the commit it measured):",
     "",
-    "- **Time and memory are met with the warm cache; convergence is borderline.** At "
-    "8fc856e the warm fit took 221.8 s (limit 300 s) and 588 MB (limit 4 GB), with no "
-    "divergences, but the smallest bulk ESS was 400.05 (limit 400) and the largest R-hat "
-    "1.011 (limit < 1.01): the slowest parameter is the spread of the geo ROIs "
-    "(`geo_effect_sd`), so the row counts as missed. With an empty compile cache (12096ee, "
-    "the same model code) the fit took 355.9 s: 83.5 s compiling and 258.2 s sampling, "
-    "with a min ESS of 271 and R-hat 1.013. The two runs share the seed and the model code "
-    "but their chains differ (not yet explained: freshly compiled against cached numba "
-    "code is the one difference known), and their sampling times differ by 55 s at a "
-    "similar load. So ESS 271-400 is the spread seen for one configuration: convergence at "
-    "1,000 draws is not reliable yet, and the cold case misses the time too.",
-    "- **What changed since the first runs** (334 s warm at 525f90f): the panel's spend and "
-    "response are laid out time-last, (geo, channel, time), so PyTensor's element-wise loops "
-    "run along the 156 weeks instead of the 5 channels: one gradient went from 1.3-2.1 ms to "
-    "0.9 ms alone, 1.2-1.3 ms with both chains running (fb09bda: 203.5 s, min ESS 356, "
-    "R-hat 1.009). The summary evaluated each geo's response 8 times (contributions, "
-    "shares, fit, per-geo ROI and mROI each had its own pass); it now does one pass at the "
-    "observed spend and one at +1% (`FittedModel.derived`): 24.5 s -> 6.8 s. A panel's "
-    "`target_accept` now defaults to 0.95: 31 steps per draw instead of 19.5, and in a "
-    "side-by-side sampling run the smallest ESS rose from 356 to 400 and the median from "
-    "2,373 to 3,692 (docs/model.md, Panels).",
-    "- **Where the time goes** (8fc856e, warm): imports 4.6 s, data and model build 0.1 s, "
-    "loading the compiled model 4.7 s, sampling 203.3 s (161,122 gradients at 1.32 ms: "
-    "gradients are about 105 s per chain, the rest is nutpie's per-step work and the "
-    "Python call of the numba model), summarizing 6.8 s, writing 0.3 s.",
-    "- **Not solved: the geo-effect spread mixes slowly** (bulk ESS 300-450 per 2,000 draws "
-    "in every variant tried; `benchmarks/slowest_parameters.py` samples the model and lists "
-    "the ten smallest ESS; the variants were edits of the model tried with it). "
-    "The centred form is far worse (ESS 27), a half-way form "
-    "too (132), zero-sum deviations and a lower low-rank eigenvalue cutoff were no better, "
-    "and sampling the realized spread of the deviations instead of the spread (an exact "
-    "change of variables) gave 408 at target_accept 0.9, a gain too small for its "
-    "complexity. Twice the warm-up (2 x (2000 + 1000), target_accept 0.95) left the "
-    "smallest ESS at 312, so the limit is the posterior's shape, not the adaptation. The "
-    "next thing to try is a data-adaptive partial centring per geo x channel cell "
-    "(centred where a geo's data pin its ROI, non-centred where they do not).",
+    "- **Met with the warm cache since b6f560e; missed with an empty cache.** b6f560e "
+    "samples each geo x channel cell of the ROI hierarchy with its own degree of centring, "
+    "chosen by a short pilot run (docs/model.md, Panels). Its warm fit took 242.1 s (limit "
+    "300 s) and 604 MB (limit 4 GB), with a smallest bulk ESS of 461 (limit 400), a largest "
+    "R-hat of 1.0097 (limit < 1.01) and no divergences. The warm run at 8dd8da2 (the same "
+    "panel code) drew the very same chains (ESS 461.0, R-hat 1.0097) in 262.4 s. With an "
+    "empty compile cache (070f43a, the same panel code) the fit took 345.9 s, of which "
+    "83.4 s compiling, and its chains differ from the warm ones (numba code freshly compiled "
+    "against code loaded from the cache is the one difference known): ESS 492 but R-hat "
+    "1.013, so the cold row misses both time and convergence. The largest R-hat of about "
+    "1,000 quantities from 2 chains x 1,000 draws sits near 1.01 in every run so far "
+    "(1.009-1.013): the target is met by the warm runs, not with a margin.",
+    "- **Before b6f560e** the warm fit at 8fc856e took 221.8 s, but with a smallest ESS of "
+    "400.05 and R-hat 1.011 (missed); the cold one at 12096ee 355.9 s, ESS 271, R-hat "
+    "1.013. The pilot adds 2 x (200 + 100) draws (about 30 s here) and raised the smallest "
+    "ESS of the same sampling run from 346 to 546 and its 1% quantile from 817 to 1,473 "
+    "(`benchmarks/slowest_parameters.py --form adaptive|non_centred`; measured before the rule "
+    "that keeps a channel non-centred when its spread may be near zero, which the target "
+    "runs include).",
+    "- **Earlier changes** (334 s warm at 525f90f): the panel's spend and response are laid "
+    "out time-last, (geo, channel, time), so PyTensor's element-wise loops run along the 156 "
+    "weeks instead of the 5 channels: one gradient went from 1.3-2.1 ms to 0.9 ms alone "
+    "(fb09bda). The summary evaluated each geo's response 8 times; it now does one pass at "
+    "the observed spend and one at +1% (`FittedModel.derived`): 24.5 s -> 6.8 s. A panel's "
+    "`target_accept` defaults to 0.95 (31 steps per draw instead of 19.5).",
+    "- **Where the time goes** (8dd8da2, warm): imports 3.0 s, data and model build 0.1 s, "
+    "loading the compiled model 5.2 s, sampling 246.3 s with the pilot (211,347 gradients "
+    "at 1.32 ms inside the calls: about 140 s per chain; the rest is nutpie's per-step work "
+    "and the Python call of the numba model), summarizing 6.2 s, writing 0.3 s.",
+    "- **The slowest parameter is still the geo-ROI spread of the channel with the longest "
+    "carry-over** (`geo_effect_sd` of channel 3), whose geos each carry little information. "
+    "Forms tried and not kept: fully centred (ESS 27), one half-way centring for every cell "
+    "(132), zero-sum deviations and a lower low-rank eigenvalue cutoff (no better), the "
+    "realized spread as the parameter (408), twice the warm-up (312).",
 ]
 SCALING_FINDINGS = [
     "Reading the runs of 2026-12-02: **the scaling target is not met.** The cells of 10, 40 "

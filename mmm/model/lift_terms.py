@@ -32,8 +32,10 @@ class LiftWindow:
     channel: int
     geo: int | None  # the geo of a panel's test; None in a national model
     rows: np.ndarray  # period indices of the window
-    lagged_base: np.ndarray  # (W, M, L) scaled spend with the channel at x in the window
-    lagged_test: np.ndarray  # (W, M, L) ... at x + delta_x
+    # (W + C, M, L) scaled spend of the window's W periods and the C <= L - 1 periods after it
+    # (its carry-over, up to the data's end), with the channel at x in the window
+    lagged_base: np.ndarray
+    lagged_test: np.ndarray  # (W + C, M, L) ... at x + delta_x
 
 
 def lift_windows(
@@ -126,10 +128,13 @@ def window_lags(
     spend_scale: np.ndarray,
     plan: ChannelPlan,
 ) -> np.ndarray:
-    """Lagged scaled spend for the window rows, the channel's window spend set to ``level``."""
+    """Lagged scaled spend of the window rows and the ``L - 1`` rows after them (the window's
+    carry-over, up to the data's end), the channel's window spend set to ``level``."""
     counterfactual = spend.copy()
     counterfactual[rows, channel] = level
-    return lag_matrix(counterfactual / spend_scale, plan.n_lags)[rows]
+    last = min(int(rows[-1]) + plan.n_lags - 1, len(spend) - 1)
+    affected = np.concatenate([rows, np.arange(int(rows[-1]) + 1, last + 1)])
+    return lag_matrix(counterfactual / spend_scale, plan.n_lags)[affected]
 
 
 def implied_lift(
@@ -139,7 +144,8 @@ def implied_lift(
     beta: Any,
     xp: ModuleType = np,
 ) -> Any:
-    """Incremental KPI over the window that the model implies, in model (scaled) units.
+    """Incremental KPI of the test that the model implies, in model (scaled) units: over the
+    window and the carry-over into the ``L - 1`` periods after it (up to the data's end).
 
     Parameters
     ----------

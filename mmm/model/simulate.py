@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from mmm.experiments.records import LiftRecord
-from mmm.model.lift_terms import LiftWindow, implied_lift, window_lags
 from mmm.model.transforms import ChannelPlan, lag_matrix
 
 CHANNEL_NAMES = (
@@ -304,8 +303,11 @@ def true_lift_record(
     """A lift test on simulated data, measured from the true parameters plus noise.
 
     The channel's spend is held at its mean over the window (``x``) and changed by
-    ``change * x`` (``-1`` is a go-dark test); ``delta_y`` is the true incremental KPI over the
-    window plus Normal noise with sd ``relative_sigma * |true delta_y|``.
+    ``change * x`` (``-1`` is a go-dark test); ``delta_y`` is the true incremental KPI plus
+    Normal noise with sd ``relative_sigma * |true delta_y|``. The true incremental KPI is
+    computed the way the data were made, independently of the model's lift code: the whole
+    KPI series with the window at ``x + delta_x`` minus the whole series with it at ``x``,
+    summed over every period (so the carry-over after the window counts, up to the data's end).
 
     Returns
     -------
@@ -325,19 +327,15 @@ def true_lift_record(
     }
     beta = np.array([truth[c]["beta"] for c in names])
     scale = np.array([truth[c]["spend_scale"] for c in names])
-    dates = pd.DatetimeIndex(frame["date"])
-    record = LiftRecord(
-        channel, dates[rows[0]].date(), dates[rows[-1]].date(), x, change * x, 0.0, 1.0
-    )
-    window = LiftWindow(
-        record=record,
-        channel=m,
-        geo=None,
-        rows=rows,
-        lagged_base=window_lags(spend, m, rows, x, scale, plan),
-        lagged_test=window_lags(spend, m, rows, x * (1 + change), scale, plan),
-    )
-    true_delta = float(implied_lift(window, plan, params, beta))
+
+    def kpi_from_channel(level: float) -> float:
+        series = spend.copy()
+        series[rows, m] = level
+        return float((plan.response(lag_matrix(series / scale, MAX_LAG), params) * beta).sum())
+
+    true_delta = kpi_from_channel(x * (1 + change)) - kpi_from_channel(x)
     sigma = relative_sigma * abs(true_delta)
     observed = true_delta + np.random.default_rng(seed).normal(0.0, sigma)
-    return LiftRecord(channel, record.start, record.end, x, change * x, observed, sigma)
+    dates = pd.DatetimeIndex(frame["date"])
+    start, end = dates[rows[0]].date(), dates[rows[-1]].date()
+    return LiftRecord(channel, start, end, x, change * x, observed, sigma)

@@ -172,3 +172,40 @@ def test_one_compiled_log_density_serves_every_size(kind, rng):
         value, gradient = compiled.logp_and_grad(flat, *other.data.values())
         assert value == pytest.approx(float(logp(point)), rel=1e-9)
         np.testing.assert_allclose(gradient, dlogp(point), rtol=1e-7, atol=1e-9)
+
+
+def test_a_lift_test_naming_a_geo_calibrates_that_geo_and_through_it_the_channel():
+    """A go-dark test in one geo saying the channel works three times as hard there as an
+    uninformative test implies: that geo's implied lift moves to it, its ROI rises most, and
+    the channel's pooled ROI rises less (through the hierarchy)."""
+    from mmm.analysis.posterior import geo_roi_draws
+    from mmm.analysis.summary import summary_dict
+    from mmm.experiments.records import LiftRecord
+    from mmm.model.fit import fit
+
+    simulation = simulate_panel(seed=4, geos=5, weeks=52, n_channels=2)
+    config = parse_config(panel_config(simulation, "unused.csv", draws=200, tune=200))
+    dataset = dataset_from_frame(simulation.frame, config)
+    frame = simulation.frame
+    window = frame[(frame["geo"] == "geo_02")].iloc[20:24]
+    x = float(window["tv"].mean())
+    start, end = window["date"].iloc[0].date(), window["date"].iloc[-1].date()
+
+    def calibrated(delta_y: float, sigma: float):
+        record = LiftRecord("tv", start, end, x, -x, delta_y, sigma, geo="geo_02")
+        fitted = fit(config, dataset, [record], progress=False)
+        implied = summary_dict(fitted)["calibration"]["lift_tests"][0]["implied"]["mean"]
+        return fitted, implied
+
+    loose, implied = calibrated(-1.0, 1e9)  # the data alone
+    target = 3.0 * implied
+    tight, implied_tight = calibrated(target, 0.03 * abs(target))
+    assert implied_tight == pytest.approx(target, rel=0.15)
+    gain = geo_roi_draws(tight).mean(axis=0)[:, 0] / geo_roi_draws(loose).mean(axis=0)[:, 0]
+    assert gain[1] > 1.8  # geo_02's tv ROI
+    assert gain[1] > 1.3 * np.delete(gain, 1).max()
+    pooled = (
+        tight.posterior["roi"].sel(roi_channel="tv").mean()
+        / loose.posterior["roi"].sel(roi_channel="tv").mean()
+    )
+    assert 1.0 < float(pooled) < gain[1]

@@ -22,6 +22,7 @@ from mmm.analysis.posterior import (
     posterior_predictive,
     predicted_mean,
 )
+from mmm.analysis.residuals import autocorrelation_limit, residual_signs, smooth_share_limit
 from mmm.model.config import Config, GpTrend, PiecewiseTrend, Prior
 from mmm.model.fit import ESS_MIN, RHAT_MAX, FittedModel
 from mmm.model.transforms import ADSTOCKS, SATURATIONS
@@ -222,16 +223,19 @@ def calibration_overview(config: Config, summary: dict[str, Any]) -> str:
 
 
 def fit_stats(fitted: FittedModel, q: Quantities) -> dict[str, float]:
-    """R², MAPE of the posterior mean and predictive-interval coverage of the actuals.
+    """R², MAPE of the posterior mean, predictive-interval coverage of the actuals, and the
+    residuals' signs of a missed slow driver.
 
     R² and MAPE are :func:`mmm.analysis.posterior.fit_quality` (the numbers of
     ``summary.json``); ``coverage`` is the share of periods whose actual KPI lies inside the
-    central ``q.prob`` interval of the replicated data.
+    central ``q.prob`` interval of the replicated data; the residual signs are
+    :func:`mmm.analysis.residuals.residual_signs`.
     """
     actual = fitted.dataset.target
     band = interval(q.replicated, q.prob)
     coverage = float(np.mean((actual >= band["lo"]) & (actual <= band["hi"])))
-    return fit_quality(fitted, mu=q.mu) | {"coverage": coverage}
+    signs = residual_signs(actual, q.mu.mean(axis=0))
+    return fit_quality(fitted, mu=q.mu) | {"coverage": coverage} | signs
 
 
 #: What a failed fit-quality check means for the reader (the executive summary's warnings).
@@ -242,6 +246,9 @@ ADVICE = {
     "misses, so treat them with caution",
     "MAPE": "the typical error per period is large compared with the KPI",
     "holdout": "the model predicts periods it did not see poorly; it may be overfitting",
+    "residuals": "the model misses a slow movement of the KPI (a bent trend, a missing "
+    "driver); channels whose spend moves with it may absorb it, so their ROI may be off. Try a "
+    "flexible trend (trend: {type: piecewise}) or the missing control",
 }
 
 
@@ -277,6 +284,7 @@ def diagnostics_rows(
              quality["mape"] <= MAPE_MAX, "mean absolute percentage error per period",
              ADVICE["MAPE"]),
     ]  # fmt: skip
+    rows += _residual_rows(quality, fitted.dataset.n_periods)
     holdout = (summary.get("fit") or {}).get("holdout")
     if isinstance(holdout, dict):
         n = holdout.get("periods", "?")
@@ -292,6 +300,26 @@ def diagnostics_rows(
                              f"<= {100 * HOLDOUT_MAPE_MAX:.0f}%", mape <= HOLDOUT_MAPE_MAX,
                              "error on periods the model did not see",
                              ADVICE["holdout"]))  # fmt: skip
+    return rows
+
+
+def _residual_rows(quality: dict[str, float], n_periods: int) -> list[dict[str, str]]:
+    """Pass/warn rows for the residuals' signs of a missed slow driver (when computable)."""
+    rows = []
+    autocorrelation = quality.get("residual_autocorrelation", float("nan"))
+    if np.isfinite(autocorrelation):
+        limit = autocorrelation_limit(n_periods)
+        rows.append(_row("residual autocorrelation (lag 1)", f"{autocorrelation:.2f}",
+                         f"<= {limit:.2f}", autocorrelation <= limit,
+                         "errors do not carry over from period to period",
+                         ADVICE["residuals"]))  # fmt: skip
+    smooth = quality.get("residual_smooth_share", float("nan"))
+    if np.isfinite(smooth):
+        limit = smooth_share_limit(n_periods)
+        rows.append(_row("residual curve in time", f"{100 * smooth:.1f}% of the residual variance",
+                         f"<= {100 * limit:.1f}%", smooth <= limit,
+                         "no smooth curve left in the errors (a cubic in time)",
+                         ADVICE["residuals"]))  # fmt: skip
     return rows
 
 

@@ -303,23 +303,25 @@ def diagnostics_rows(
     return rows
 
 
+#: The residual checks: quality key, check, its limit for T periods, value and limit as text,
+#: and what passing means.
+RESIDUAL_CHECKS = (
+    ("residual_autocorrelation", "residual autocorrelation (lag 1)", autocorrelation_limit,
+     lambda v: f"{v:.2f}", "errors do not carry over from period to period"),
+    ("residual_smooth_share", "residual curve in time", smooth_share_limit,
+     lambda v: f"{100 * v:.1f}%", "no smooth curve left in the errors (a cubic in time)"),
+)  # fmt: skip
+
+
 def _residual_rows(quality: dict[str, float], n_periods: int) -> list[dict[str, str]]:
     """Pass/warn rows for the residuals' signs of a missed slow driver (when computable)."""
     rows = []
-    autocorrelation = quality.get("residual_autocorrelation", float("nan"))
-    if np.isfinite(autocorrelation):
-        limit = autocorrelation_limit(n_periods)
-        rows.append(_row("residual autocorrelation (lag 1)", f"{autocorrelation:.2f}",
-                         f"<= {limit:.2f}", autocorrelation <= limit,
-                         "errors do not carry over from period to period",
-                         ADVICE["residuals"]))  # fmt: skip
-    smooth = quality.get("residual_smooth_share", float("nan"))
-    if np.isfinite(smooth):
-        limit = smooth_share_limit(n_periods)
-        rows.append(_row("residual curve in time", f"{100 * smooth:.1f}% of the residual variance",
-                         f"<= {100 * limit:.1f}%", smooth <= limit,
-                         "no smooth curve left in the errors (a cubic in time)",
-                         ADVICE["residuals"]))  # fmt: skip
+    for key, check, limit_of, text, meaning in RESIDUAL_CHECKS:
+        value = quality.get(key, float("nan"))
+        if np.isfinite(value):
+            limit = limit_of(n_periods)
+            rows.append(_row(check, text(value), f"<= {text(limit)}", value <= limit, meaning,
+                             ADVICE["residuals"]))  # fmt: skip
     return rows
 
 

@@ -343,26 +343,13 @@ def _sample_nutpie(
             while len(_COMPILED) > _COMPILED_MAX:
                 _COMPILED.pop(next(iter(_COMPILED)))
     compiled_at = time.perf_counter()
-    options = {
-        "chains": sampler.chains,
-        "cores": cores,
-        "save_warmup": False,
-        "target_accept": sampler.target_accept,
-        "adaptation": sampler.adaptation,
-    }
     if pilot is not None:
         tune, draws = pilot_length(sampler)
         stage(f"pilot run ({sampler.chains} x ({tune} + {draws}) draws)")
         compiled = run_pilot(compiled, sampler, pilot, cores)
     stage("sampling")
-    idata = _sample_in_background(
-        compiled,
-        draws=sampler.draws,
-        tune=sampler.tune,
-        seed=sampler.seed,
-        progress_bar=progress,
-        **options,
-    )
+    tune, draws = sampler.tune, sampler.draws
+    idata = _run_nutpie(compiled, sampler, cores, tune, draws, sampler.seed, progress)
     return _relabel(idata, model), compiled_at - start, time.perf_counter() - compiled_at
 
 
@@ -372,19 +359,26 @@ def run_pilot(compiled, sampler: SamplerConfig, pilot: Pilot, cores: int):
     The run is :func:`mmm.model.centring.pilot_length` long, seeded ``sampler.seed + 1``.
     """
     tune, draws = pilot_length(sampler)
-    trial = _sample_in_background(
+    trial = _run_nutpie(compiled, sampler, cores, tune, draws, sampler.seed + 1, False)
+    return compiled.with_data(**pilot(trial["posterior"].to_dataset()))
+
+
+def _run_nutpie(
+    compiled, sampler: SamplerConfig, cores: int, tune: int, draws: int, seed: int, progress: bool
+) -> xr.DataTree:
+    """nutpie's trace of ``compiled`` with the sampler's chains and settings, no warm-up kept."""
+    return _sample_in_background(
         compiled,
         draws=draws,
         tune=tune,
         chains=sampler.chains,
         cores=cores,
-        seed=sampler.seed + 1,
-        progress_bar=False,
+        seed=seed,
+        progress_bar=progress,
         save_warmup=False,
         target_accept=sampler.target_accept,
         adaptation=sampler.adaptation,
     )
-    return compiled.with_data(**pilot(trial["posterior"].to_dataset()))
 
 
 def _relabel(idata: xr.DataTree, model: pm.Model) -> xr.DataTree:

@@ -29,6 +29,16 @@ STOP_WITHIN_S = 10.0
 SETTLE_S = 1.0
 
 
+def _default_signals() -> None:
+    """In the child: SIGINT and SIGTERM as a terminal would deliver them.
+
+    A suite started as a background job (``cmd &`` in a script) inherits an ignored SIGINT,
+    which the child would keep (as it should for a background job), and never stop.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def digest(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
@@ -43,8 +53,9 @@ def test_a_signal_stops_the_fit_and_keeps_the_earlier_model(saved_model, tmp_pat
     command += ["--draws", "40000", "--no-progress"]
     env = os.environ | {"COLUMNS": "200", "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        preexec_fn=_default_signals,
+    )  # fmt: skip
     watchdog = threading.Timer(180, proc.kill)  # never hang the suite
     watchdog.start()
     try:

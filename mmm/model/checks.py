@@ -236,8 +236,8 @@ def count_parameters(config: Config) -> int:
     """Number of free parameters of the model ``config`` describes."""
     n = 2  # intercept, noise scale
     n += config.trend == "linear"
-    if (trend := flexible_trend(config)) is not None:  # GP: amplitude, lengthscale, weights
-        n += len(basis_names(trend)) + 2 * isinstance(trend, GpTrend)  # slope, weights
+    if (trend := flexible_trend(config)) is not None:  # slope and changes or GP weights
+        n += len(basis_names(trend)) + 2 * isinstance(trend, GpTrend)  # GP amplitude, lengthscale
     n += 2 * config.seasonality.fourier_order if config.seasonality else 0
     n += len(config.controls)
     n += config.likelihood == "student_t"

@@ -344,21 +344,27 @@ def _sample_nutpie(
                 _COMPILED.pop(next(iter(_COMPILED)))
     compiled_at = time.perf_counter()
     if pilot is not None:
-        tune, draws = pilot_length(sampler)
-        stage(f"pilot run ({sampler.chains} x ({tune} + {draws}) draws)")
-        compiled = run_pilot(compiled, sampler, pilot, cores)
+        compiled = run_pilot(compiled, sampler, pilot, cores, stage)
     stage("sampling")
     tune, draws = sampler.tune, sampler.draws
     idata = _run_nutpie(compiled, sampler, cores, tune, draws, sampler.seed, progress)
     return _relabel(idata, model), compiled_at - start, time.perf_counter() - compiled_at
 
 
-def run_pilot(compiled, sampler: SamplerConfig, pilot: Pilot, cores: int):
+def run_pilot(
+    compiled,
+    sampler: SamplerConfig,
+    pilot: Pilot,
+    cores: int,
+    stage: Callable[[str], None] = lambda _msg: None,
+):
     """Sample a short run of a compiled nutpie model and return it with the pilot's data set.
 
-    The run is :func:`mmm.model.centring.pilot_length` long, seeded ``sampler.seed + 1``.
+    The run is :func:`mmm.model.centring.pilot_length` long, seeded ``sampler.seed + 1``;
+    ``stage`` is told its length when it starts.
     """
     tune, draws = pilot_length(sampler)
+    stage(f"pilot run ({sampler.chains} x ({tune} + {draws}) draws)")
     trial = _run_nutpie(compiled, sampler, cores, tune, draws, sampler.seed + 1, False)
     return compiled.with_data(**pilot(trial["posterior"].to_dataset()))
 

@@ -16,6 +16,7 @@ from mmm.model.fit import FittedModel
 from mmm.model.inputs import Design
 from mmm.model.transforms import lag_matrix
 from mmm.model.trends import flexible_trend, trend_basis
+from mmm.validation.metrics import r2_mape
 
 #: Relative spend increase used for marginal ROI.
 MROI_STEP = 0.01
@@ -157,17 +158,21 @@ def geo_mroi_draws(
 
 
 def geo_component_draws(
-    fitted: FittedModel, geo: int, design: Design | None = None
+    fitted: FittedModel, geo: int, design: Design | None = None, n_fitted: int | None = None
 ) -> dict[str, np.ndarray]:
     """Every additive term of one geo's mu per draw and period, in KPI units, shape (S, T) each.
 
     Keys: 'baseline', 'trend', 'seasonality', one per control and one per channel. The model
     samples the mean ``level`` of mu with centered regressors; the baseline is that level minus
-    the period means of all other terms, so the terms add up to mu exactly. ``design`` may pass
-    :func:`mmm.model.build.build_design` when the caller loops over geos.
+    the means of all other terms over the fitted periods, so the terms add up to mu exactly.
+    ``design`` may pass :func:`mmm.model.build.build_design` when the caller loops over geos.
+
+    A forecast passes a model whose dataset runs past the periods it was fitted on, the
+    ``design`` built with the same ``n_fitted``, and ``n_fitted``: the terms of the later
+    periods then continue those of the fitted ones (adstock carries over into them).
     """
     config, dataset = fitted.config, fitted.dataset
-    design = build_design(config, dataset, fitted.scales) if design is None else design
+    design = build_design(config, dataset, fitted.scales, n_fitted) if design is None else design
     controls = design.controls[geo] if dataset.is_panel else design.controls
     terms: dict[str, np.ndarray] = {}
     if config.trend == "linear":
@@ -184,7 +189,7 @@ def geo_component_draws(
     beta = fitted.geo_draw("beta", geo)
     for i, name in enumerate(config.channel_names):
         terms[name] = beta[:, i, None] * response[:, :, i]
-    offset = sum(term.mean(axis=1) for term in terms.values())
+    offset = sum(term[:, :n_fitted].mean(axis=1) for term in terms.values())
     level = fitted.geo_draw("level", geo)
     baseline = np.repeat((level - offset)[:, None], dataset.n_periods, axis=1)
     scale = fitted.scales.geo_target[geo]
@@ -304,11 +309,7 @@ def fit_quality(fitted: FittedModel, mu: np.ndarray | None = None) -> dict[str, 
 
 def _quality(actual: np.ndarray, mu: np.ndarray) -> dict[str, float]:
     """R² and MAPE of the posterior mean of ``mu`` (S, T) against ``actual`` (T,)."""
-    resid = actual - mu.mean(axis=0)
-    r2 = 1.0 - float(resid @ resid) / float(((actual - actual.mean()) ** 2).sum())
-    nonzero = actual != 0
-    mape = float(np.mean(np.abs(resid[nonzero] / actual[nonzero])))
-    return {"r2": r2, "mape": mape}
+    return r2_mape(actual, mu.mean(axis=0))
 
 
 def geo_fit_quality(fitted: FittedModel) -> dict[str, np.ndarray]:

@@ -57,6 +57,12 @@ def fit_command(
         f"sampling {diag['sample_seconds']:.1f} s; R² {summary['fit']['r2']:.3f}, "
         f"MAPE {100 * summary['fit']['mape']:.1f}%"
     )
+    if holdout := summary["fit"].get("holdout"):
+        console.print(
+            f"holdout ({holdout['periods']} periods): R² {holdout['r2']:.3f}, "
+            f"MAPE {100 * holdout['mape']:.1f}%, 90% interval coverage "
+            f"{100 * holdout['coverage_90']:.0f}%, CRPS {holdout['crps']:.4g}"
+        )
     for warning in summary["warnings"]:
         err_console.print(f"[bold yellow]WARNING:[/] {warning}", highlight=False)
     console.print(f"Saved to [bold]{target}[/]")
@@ -82,8 +88,9 @@ def _fit_and_save(cfg: Config, target: Path, progress: bool | None) -> dict:
     """Load the data, fit, save to ``target``; returns the summary."""
     from mmm.analysis.summary import summary_dict
     from mmm.model.data import load_dataset
-    from mmm.model.fit import fit, load_lift_records
+    from mmm.model.fit import load_lift_records
     from mmm.model.store import check_writable_target, save_model
+    from mmm.validation.holdout import fit_with_holdout
 
     check_writable_target(target)  # before sampling, not after minutes of it
     dataset = load_dataset(cfg)
@@ -101,9 +108,18 @@ def _fit_and_save(cfg: Config, target: Path, progress: bool | None) -> dict:
     for note in dataset.notes:
         err_console.print(f"[bold yellow]NOTE:[/] {note}", highlight=False)
     show_progress = sys.stderr.isatty() if progress is None else progress
-    fitted = fit(cfg, dataset, lift_records, progress=show_progress, on_stage=_stage)
+    if cfg.validation.holdout_periods:
+        console.print(
+            f"holding out the last {cfg.validation.holdout_periods} periods: the model is "
+            "fitted on the earlier ones and predicts these"
+        )
+    fitted, holdout = fit_with_holdout(
+        cfg, dataset, lift_records, progress=show_progress, on_stage=_stage
+    )
     _stage("summarizing and saving")
     summary = summary_dict(fitted)
+    if holdout is not None:
+        summary["fit"]["holdout"] = {k: round(v, 4) for k, v in holdout.items()}
     save_model(fitted, target, summary)
     return summary
 

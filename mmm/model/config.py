@@ -368,6 +368,13 @@ class CalibrationConfig(_Strict):
     mta: MtaPrior | None = None
 
 
+class ValidationConfig(_Strict):
+    """Out-of-sample checks run by ``mmm fit`` (see docs/validation.md)."""
+
+    #: fit on all but the last ``holdout_periods`` periods and predict those (0: no holdout)
+    holdout_periods: int = Field(0, ge=0)
+
+
 class Config(_Strict):
     """A whole model specification, as written in ``configs/<name>.yaml``."""
 
@@ -385,6 +392,7 @@ class Config(_Strict):
     interval: float = Field(0.9, gt=0.0, lt=1.0)
     calibration: CalibrationConfig = CalibrationConfig()
     defaults: Defaults = Defaults()
+    validation: ValidationConfig = ValidationConfig()
 
     @model_validator(mode="before")
     @classmethod

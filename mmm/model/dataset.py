@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -102,6 +102,24 @@ class Dataset:
     def frequency(self) -> str:
         """'weekly' or 'daily'."""
         return FREQUENCIES[self.period_days]
+
+    def first_periods(self, n: int) -> Dataset:
+        """The data of the first ``n`` periods (national channels keep their split).
+
+        Raises
+        ------
+        ValueError
+            When ``n`` is not between 1 and :attr:`n_periods`.
+        """
+        if not 1 <= n <= self.n_periods:
+            raise ValueError(f"n must be between 1 and {self.n_periods}; got {n}")
+        return replace(
+            self,
+            dates=self.dates[:n],
+            geo_target=self.geo_target[:, :n],
+            geo_spend=self.geo_spend[:, :n],
+            geo_controls=self.geo_controls[:, :n],
+        )
 
     def to_frame(
         self,

@@ -240,7 +240,9 @@ def load_lift_records(config: Config) -> list[LiftRecord]:
 
 def structure_key(config: Config, dataset: Dataset) -> str:
     """What a compiled model depends on besides its data: config structure, priors, shapes."""
-    spec = config.model_dump(mode="json", exclude={"name", "data", "interval", "calibration"})
+    spec = config.model_dump(
+        mode="json", exclude={"name", "data", "interval", "calibration", "validation"}
+    )
     spec["sampler"] = {"compile_backend": config.sampler.compile_backend}
     spec["shape"] = [
         dataset.is_panel,

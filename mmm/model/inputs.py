@@ -132,8 +132,15 @@ def trend_feature(index: np.ndarray, n_train: int) -> np.ndarray:
     return np.asarray(index, dtype=float) / max(n_train - 1, 1)
 
 
-def build_design(config: Config, dataset: Dataset, scales: Scales) -> Design:
-    """Scale the data and compute lag, trend and Fourier features."""
+def build_design(
+    config: Config, dataset: Dataset, scales: Scales, n_fitted: int | None = None
+) -> Design:
+    """Scale the data and compute lag, trend and Fourier features.
+
+    ``n_fitted`` is the number of periods the model was fitted on when ``dataset`` runs past
+    them (a forecast): the trend feature keeps the fitted periods' scale (1 at the last fitted
+    period) and continues beyond it. All periods are fitted ones when it is omitted.
+    """
     order = config.seasonality.fourier_order if config.seasonality else 0
     period = config.seasonality.period_days if config.seasonality else 365.25
     plan = channel_plan(config)
@@ -146,7 +153,7 @@ def build_design(config: Config, dataset: Dataset, scales: Scales) -> Design:
     target = dataset.geo_target / scales.geo_target[:, None]
     return Design(
         lagged_spend=lagged,
-        trend=trend_feature(np.arange(dataset.n_periods), dataset.n_periods),
+        trend=trend_feature(np.arange(dataset.n_periods), n_fitted or dataset.n_periods),
         fourier=fourier_features(dataset.dates, order, period),
         controls=controls if dataset.is_panel else controls[0],
         target=target if dataset.is_panel else target[0],

@@ -6,6 +6,7 @@ import typer
 
 from mmm.cli import (
     attribute,
+    cv,
     fit,
     funnel,
     ga4,
@@ -30,6 +31,7 @@ app.command("funnel")(funnel.funnel_command)
 app.command("ga4")(ga4.ga4_command)
 app.command("simulate")(simulate.simulate_command)
 app.command("fit")(fit.fit_command)
+app.command("cv")(cv.cv_command)
 app.command("summary")(summary.summary_command)
 app.command("optimize")(optimize.optimize_command)
 app.command("report")(report.report_command)

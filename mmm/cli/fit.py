@@ -39,7 +39,7 @@ def fit_command(
     target = output
     with terminate_as_interrupt():
         try:
-            cfg = _load_config(config, draws, tune, chains, seed)
+            cfg = load_config_with_overrides(config, draws, tune, chains, seed)
             target = output or Path("models") / cfg.name
             summary = _fit_and_save(cfg, target, progress)
         except KeyboardInterrupt as stop:
@@ -68,7 +68,7 @@ def fit_command(
     console.print(f"Saved to [bold]{target}[/]")
 
 
-def _load_config(
+def load_config_with_overrides(
     config: Path, draws: int | None, tune: int | None, chains: int | None, seed: int | None
 ) -> Config:
     """The configuration with the command line's sampler overrides applied."""

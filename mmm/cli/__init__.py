@@ -6,6 +6,7 @@ import typer
 
 from mmm.cli import (
     attribute,
+    compare,
     cv,
     fit,
     funnel,
@@ -32,6 +33,7 @@ app.command("ga4")(ga4.ga4_command)
 app.command("simulate")(simulate.simulate_command)
 app.command("fit")(fit.fit_command)
 app.command("cv")(cv.cv_command)
+app.command("compare")(compare.compare_command)
 app.command("summary")(summary.summary_command)
 app.command("optimize")(optimize.optimize_command)
 app.command("report")(report.report_command)

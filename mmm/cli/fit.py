@@ -1,4 +1,4 @@
-"""``mmm fit CONFIG``: estimate the model and save it."""
+"""``mmm fit CONFIG...``: estimate models and save them (several at once on Dask)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,32 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mmm.cli._common import console, err_console, user_errors
+from mmm.cli.layout import Column, StackedTable
 from mmm.cli.tables import channel_summary_table
+from mmm.errors import MmmError
 from mmm.interrupts import exit_code, terminate_as_interrupt
 
 if TYPE_CHECKING:
+    from mmm.experiments.records import LiftRecord
     from mmm.model.config import Config
+    from mmm.model.data import Dataset
+
+SCHEDULER_HELP = (
+    "Dask scheduler to run the fits on (tcp://HOST:PORT) [default: $MMM_DASK_SCHEDULER, "
+    "else a local cluster]."
+)
 
 
 @user_errors
 def fit_command(
-    config: Annotated[Path, typer.Argument(help="Model configuration (YAML).")],
+    configs: Annotated[
+        list[Path], typer.Argument(metavar="CONFIG...", help="Model configurations (YAML).")
+    ],
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Model folder to write [default: models/<name>]."),
+        typer.Option(
+            "--output", "-o", help="Model folder to write [default: models/<name>; one config]."
+        ),
     ] = None,
     draws: Annotated[int | None, typer.Option(help="Override sampler.draws.")] = None,
     tune: Annotated[int | None, typer.Option(help="Override sampler.tune.")] = None,
@@ -29,19 +42,39 @@ def fit_command(
     seed: Annotated[int | None, typer.Option(help="Override sampler.seed.")] = None,
     progress: Annotated[
         bool | None,
-        typer.Option("--progress/--no-progress", help="Sampler progress bar [default: on a TTY]."),
+        typer.Option("--progress/--no-progress", help="Progress bars [default: on a TTY]."),
     ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help=f"Several configs: {SCHEDULER_HELP}")
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Several configs: local cluster's worker processes [default: cores]."
+        ),
+    ] = None,
+    sequential: Annotated[
+        bool, typer.Option("--sequential", help="Several configs: fit them here, one by one.")
+    ] = False,
 ) -> None:
-    """Fit the model described by CONFIG and save it to models/<name>/ (or --output).
+    """Fit each CONFIG and save it to models/<name>/ (or --output for a single config).
 
-    Ctrl-C or SIGTERM stops the fit within seconds (exit 130 / 143) and saves nothing.
+    Several configs (markets, brands, variants) are fitted in parallel on Dask: worker
+    processes on this machine by default, a running cluster with --scheduler. Ctrl-C or
+    SIGTERM stops the fit within seconds (exit 130 / 143) and saves nothing.
     """
+    if len(configs) > 1 and output is not None:
+        raise MmmError("--output names one model folder; with several configs leave it out")
+    show_progress = sys.stderr.isatty() if progress is None else progress
     target = output
     with terminate_as_interrupt():
         try:
-            cfg = load_config_with_overrides(config, draws, tune, chains, seed)
-            target = output or Path("models") / cfg.name
-            summary = _fit_and_save(cfg, target, progress)
+            cfgs = [load_config_with_overrides(c, draws, tune, chains, seed) for c in configs]
+            if len(cfgs) > 1:
+                _fit_several(cfgs, scheduler, workers, sequential, show_progress)
+                return
+            target = output or Path("models") / cfgs[0].name
+            summary = _fit_one(cfgs[0], target, show_progress)
         except KeyboardInterrupt as stop:
             where = f"{target} unchanged" if target is not None else "nothing saved"
             err_console.print(
@@ -84,44 +117,62 @@ def load_config_with_overrides(
     return cfg
 
 
-def _fit_and_save(cfg: Config, target: Path, progress: bool | None) -> dict:
-    """Load the data, fit, save to ``target``; returns the summary."""
-    from mmm.analysis.summary import summary_dict
-    from mmm.model.data import load_dataset
-    from mmm.model.fit import load_lift_records
-    from mmm.model.store import check_writable_target, save_model
-    from mmm.validation.holdout import fit_with_holdout
+def _fit_one(cfg: Config, target: Path, progress: bool) -> dict:
+    """Fit one config here, telling each step; returns the summary."""
+    from mmm.fits import fit_and_save
 
-    check_writable_target(target)  # before sampling, not after minutes of it
-    dataset = load_dataset(cfg)
-    lift_records = load_lift_records(cfg)
-    geos = f"{dataset.n_geos} geos x " if dataset.is_panel else ""
-    console.print(
-        f"[bold]{cfg.name}[/]: {geos}{dataset.n_periods} {dataset.frequency} periods "
-        f"({dataset.dates[0].date()} to {dataset.dates[-1].date()}), "
-        f"{len(cfg.channels)} channels, {len(cfg.controls)} controls, "
-        f"{len(lift_records)} lift tests; "
-        f"{cfg.sampler.chains} chains x {cfg.sampler.draws} draws ({cfg.sampler.backend})"
-    )
-    for channel, split in dataset.splits.items():
-        console.print(f"national channel {channel} split across geos by {split.basis}")
-    for note in dataset.notes:
-        err_console.print(f"[bold yellow]NOTE:[/] {note}", highlight=False)
-    show_progress = sys.stderr.isatty() if progress is None else progress
-    if cfg.validation.holdout_periods:
+    def describe(dataset: Dataset, lift_records: list[LiftRecord]) -> None:
+        geos = f"{dataset.n_geos} geos x " if dataset.is_panel else ""
         console.print(
-            f"holding out the last {cfg.validation.holdout_periods} periods: the model is "
-            "fitted on the earlier ones and predicts these"
+            f"[bold]{cfg.name}[/]: {geos}{dataset.n_periods} {dataset.frequency} periods "
+            f"({dataset.dates[0].date()} to {dataset.dates[-1].date()}), "
+            f"{len(cfg.channels)} channels, {len(cfg.controls)} controls, "
+            f"{len(lift_records)} lift tests; "
+            f"{cfg.sampler.chains} chains x {cfg.sampler.draws} draws ({cfg.sampler.backend})"
         )
-    fitted, holdout = fit_with_holdout(
-        cfg, dataset, lift_records, progress=show_progress, on_stage=_stage
+        for channel, split in dataset.splits.items():
+            console.print(f"national channel {channel} split across geos by {split.basis}")
+        for note in dataset.notes:
+            err_console.print(f"[bold yellow]NOTE:[/] {note}", highlight=False)
+        if cfg.validation.holdout_periods:
+            console.print(
+                f"holding out the last {cfg.validation.holdout_periods} periods: the model is "
+                "fitted on the earlier ones and predicts these"
+            )
+
+    return fit_and_save(cfg, target, progress, on_stage=_stage, on_data=describe)
+
+
+def _fit_several(
+    cfgs: list[Config], scheduler: str | None, workers: int | None, sequential: bool, progress: bool
+) -> None:
+    """Fit several configs on Dask and print one line per model."""
+    from mmm.fits import fit_many
+
+    targets = [Path("models") / cfg.name for cfg in cfgs]
+    where = "in this process" if sequential else "on Dask"
+    console.print(f"fitting {len(cfgs)} models {where}")
+    summaries = fit_many(
+        cfgs, targets, scheduler=scheduler, workers=workers, sequential=sequential,
+        progress=progress,
+    )  # fmt: skip
+    diags = [s["diagnostics"] for s in summaries]
+    console.print(
+        StackedTable(
+            title="Models",
+            key=Column("model", [cfg.name for cfg in cfgs], justify="left"),
+            columns=[
+                Column("R-hat max", [f"{d['rhat_max']:.3f}" for d in diags]),
+                Column("ESS min", [f"{d['ess_bulk_min']:.0f}" for d in diags]),
+                Column("div.", [str(d["divergences"]) for d in diags]),
+                Column("R²", [f"{s['fit']['r2']:.3f}" for s in summaries]),
+                Column("saved to", [str(t) for t in targets], justify="left"),
+            ],
+        )
     )
-    _stage("summarizing and saving")
-    summary = summary_dict(fitted)
-    if holdout is not None:
-        summary["fit"]["holdout"] = {k: round(v, 4) for k, v in holdout.items()}
-    save_model(fitted, target, summary)
-    return summary
+    for cfg, summary in zip(cfgs, summaries, strict=True):
+        for warning in summary["warnings"]:
+            err_console.print(f"[bold yellow]WARNING:[/] {cfg.name}: {warning}", highlight=False)
 
 
 def _stage(message: str) -> None:

@@ -111,7 +111,7 @@ def test_interrupted_fit_saves_nothing(fitted_dir, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("mmm.model.fit.fit", interrupted)
+    monkeypatch.setattr("mmm.validation.holdout.fit", interrupted)
     result = runner.invoke(app, ["fit", str(config_path), "--output", str(out), *QUICK])
     assert result.exit_code == 130
     assert f"interrupted; {out} unchanged" in result.output

@@ -162,8 +162,9 @@ def geo_component_draws(
 ) -> dict[str, np.ndarray]:
     """Every additive term of one geo's mu per draw and period, in KPI units, shape (S, T) each.
 
-    Keys: 'baseline', 'trend', 'seasonality', one per control and one per channel. The model
-    samples the mean ``level`` of mu with centered regressors; the baseline is that level minus
+    Keys: 'baseline', 'trend', 'seasonality', one per control (``dataset.control_names``: the
+    controls, then the events and holidays) and one per channel. The model samples the mean
+    ``level`` of mu with centered regressors; the baseline is that level minus
     the means of all other terms over the fitted periods, so the terms add up to mu exactly.
     ``design`` may pass :func:`mmm.model.build.build_design` when the caller loops over geos.
 
@@ -181,9 +182,9 @@ def geo_component_draws(
         terms["trend"] = fitted.geo_draw("trend_coef", geo) @ trend_basis(trend, design.trend).T
     if config.seasonality and config.seasonality.fourier_order:
         terms["seasonality"] = fitted.geo_draw("seasonality", geo) @ design.fourier.T
-    if config.controls:
+    if dataset.control_names:
         gamma = fitted.geo_draw("control_coef", geo)
-        for i, name in enumerate(config.controls):
+        for i, name in enumerate(dataset.control_names):
             terms[name] = gamma[:, i, None] * controls[None, :, i]
     response = geo_response(fitted, geo)
     beta = fitted.geo_draw("beta", geo)

@@ -232,14 +232,19 @@ def check_enough_rows(n_rows: int, n_parameters: int, source: str) -> None:
         )
 
 
-def count_parameters(config: Config) -> int:
-    """Number of free parameters of the model ``config`` describes."""
+def count_parameters(config: Config, n_events: int | None = None) -> int:
+    """Number of free parameters of the model ``config`` describes.
+
+    ``n_events`` is the number of event and holiday regressors; by default the number of
+    ``events:`` (how many holidays the data covers is known only with its dates).
+    """
     n = 2  # intercept, noise scale
     n += config.trend == "linear"
     if (trend := flexible_trend(config)) is not None:  # slope and changes or GP weights
         n += len(basis_names(trend)) + 2 * isinstance(trend, GpTrend)  # GP amplitude, lengthscale
     n += 2 * config.seasonality.fourier_order if config.seasonality else 0
     n += len(config.controls)
+    n += len(config.events) if n_events is None else n_events
     n += config.likelihood == "student_t"
     for channel in config.channels:
         n += 1 + len(ADSTOCKS[channel.adstock.type].params)

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from mmm.errors import ConfigError
+from mmm.model.event_config import RESERVED_TERMS, EventConfig, HolidaysConfig
 from mmm.model.transforms import ADSTOCKS, SATURATIONS
 from mmm.yaml_io import read_yaml
 
@@ -382,6 +383,8 @@ class Config(_Strict):
     data: DataConfig
     channels: list[ChannelConfig] = Field(min_length=1)
     controls: list[str] = []
+    events: list[EventConfig] = []
+    holidays: HolidaysConfig | None = None
     trend: Literal["linear", "none"] | PiecewiseTrend | GpTrend = "linear"
     seasonality: SeasonalityConfig | None = SeasonalityConfig()
     likelihood: Literal["normal", "student_t"] = "normal"
@@ -470,6 +473,27 @@ class Config(_Strict):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _event_names(self) -> Config:
+        taken = {
+            **dict.fromkeys(RESERVED_TERMS, "a term of the decomposition"),
+            **{c.name: f"channel '{c.name}'" for c in self.channels},
+            **{c: f"control '{c}'" for c in self.controls},
+        }
+        for i, event in enumerate(self.events):
+            if event.name in taken:
+                raise ValueError(
+                    f"'events[{i}].name': '{event.name}' is already the name of "
+                    f"{taken[event.name]}; give the event another name"
+                )
+            taken[event.name] = "an earlier event"
+        return self
+
+    @property
+    def event_names(self) -> list[str]:
+        """The ``events:`` names in order (holidays are named once the data's dates are known)."""
+        return [e.name for e in self.events]
+
     @property
     def is_panel(self) -> bool:
         """Whether the data is a geo panel (``data.geo_column`` set)."""
@@ -538,7 +562,7 @@ def _all_field_names() -> set[str]:
     models = [
         Config, DataConfig, ChannelConfig, AdstockConfig, SaturationConfig, ChannelPrior,
         RoiPrior, Defaults, SeasonalityConfig, ModelPriors, SamplerConfig, CalibrationConfig,
-        MtaPrior, PanelConfig,
+        MtaPrior, PanelConfig, EventConfig, HolidaysConfig,
     ]  # fmt: skip
     return {name for model in models for name in model.model_fields}
 

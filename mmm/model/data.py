@@ -32,6 +32,7 @@ from mmm.model.checks import (
 )
 from mmm.model.config import Config
 from mmm.model.dataset import Dataset, GeoSplit
+from mmm.model.events import with_events
 from mmm.model.panel_data import panel_dataset
 
 __all__ = [
@@ -89,9 +90,30 @@ def load_dataset(config: Config) -> Dataset:
 
 
 def dataset_from_frame(frame: pd.DataFrame, config: Config, source: str = "<data>") -> Dataset:
-    """Validate an in-memory table for ``config`` and build the :class:`Dataset`."""
+    """Validate an in-memory table for ``config`` and build the :class:`Dataset`.
+
+    The config's events and holidays are added as controls computed from the dates
+    (:func:`mmm.model.events.with_events`); the table needs no column for them.
+
+    Raises
+    ------
+    DataError
+        On the first failed check of the table.
+    ConfigError
+        When an event falls in no period of the data (see :mod:`mmm.model.events`).
+    """
     if config.is_panel:
-        return panel_dataset(frame, config, source)
+        dataset = panel_dataset(frame, config, source)
+    else:
+        dataset = national_dataset(frame, config, source)
+    dataset = with_events(dataset, config)
+    n_parameters = count_parameters(config, len(dataset.event_names))
+    check_enough_rows(dataset.geo_target.size, n_parameters, source)
+    return dataset
+
+
+def national_dataset(frame: pd.DataFrame, config: Config, source: str = "<data>") -> Dataset:
+    """Validate a table of one row per period for ``config`` (no events yet)."""
     date_col, target_col = config.data.date_column, config.data.target_column
     spend_cols = [c.spend_column for c in config.channels]
     control_cols = list(config.controls)

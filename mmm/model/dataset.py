@@ -41,7 +41,8 @@ class Dataset:
         Spend per geo and channel, channels in ``channels`` order (national channels already
         split across geos, see ``splits``).
     geo_controls : ndarray (G, T, C)
-        Control variables, columns in ``control_names`` order.
+        Control variables, columns in ``control_names`` order: the config's ``controls``, then
+        its events and holidays (``event_names``).
     channels, control_names : tuple of str
     period_days : int
         7 for weekly data, 1 for daily.
@@ -57,6 +58,9 @@ class Dataset:
         National channels and how they were split across geos.
     notes : tuple of str
         Warnings found while reading (e.g. a geo with no spend on a channel).
+    event_names : tuple of str
+        The last controls, which are event and holiday indicators computed from the dates
+        (:mod:`mmm.model.events`), not columns of the data file.
     """
 
     dates: pd.DatetimeIndex
@@ -72,6 +76,7 @@ class Dataset:
     population: np.ndarray | None = None
     splits: dict[str, GeoSplit] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    event_names: tuple[str, ...] = ()
 
     @property
     def is_panel(self) -> bool:
@@ -131,7 +136,8 @@ class Dataset:
 
         National data: one row per period. A panel: one row per geo and period (geo column
         first), national channels at their national value and population when given, so
-        reading the table back splits them the same way.
+        reading the table back splits them the same way. Event and holiday columns are left
+        out: reading the table back computes them again from the dates.
         """
         n_geos, n_periods = self.geo_target.shape
         frame = pd.DataFrame({date_column: np.tile(self.dates, n_geos)})
@@ -143,7 +149,8 @@ class Dataset:
             column = self.geo_spend[:, :, i].reshape(-1)
             frame[name] = np.tile(national[:, i], n_geos) if name in self.splits else column
         for i, name in enumerate(self.control_names):
-            frame[name] = self.geo_controls[:, :, i].reshape(-1)
+            if name not in self.event_names:
+                frame[name] = self.geo_controls[:, :, i].reshape(-1)
         if self.population is not None and population_column is not None:
             frame[population_column] = np.repeat(self.population, n_periods)
         return frame

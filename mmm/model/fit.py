@@ -249,7 +249,7 @@ def structure_key(config: Config, dataset: Dataset) -> str:
         dataset.n_geos,
         dataset.n_periods,
         len(dataset.channels),
-        len(dataset.control_names),
+        list(dataset.control_names),  # events and holidays: their names follow the dates
     ]
     spec["calibration"] = config.calibration.model_dump(mode="json", exclude={"lift_tests"})
     return json.dumps(spec, sort_keys=True)

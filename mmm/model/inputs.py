@@ -181,7 +181,7 @@ def model_data(config: Config, dataset: Dataset, scales: Scales) -> dict[str, np
         data |= trend_model_data(trend, design.trend, dataset.period_days)
     if design.fourier.shape[1]:
         data["fourier"] = _centered(design.fourier)
-    if config.controls:  # centered over time (within each geo of a panel)
+    if dataset.control_names:  # controls, events, holidays: centered over time (within each geo)
         axis = 1 if dataset.is_panel else 0
         data["controls"] = design.controls - design.controls.mean(axis=axis, keepdims=True)
     if dataset.is_panel:  # set by a pilot run before sampling (mmm.model.centring)
@@ -200,7 +200,7 @@ def model_coords(config: Config, dataset: Dataset, plan: ChannelPlan) -> dict[st
     coords: dict[str, list] = {
         "date": list(dataset.dates),
         "channel": list(config.channel_names),
-        "control": list(config.controls),
+        "control": list(dataset.control_names),
         "fourier": fourier_names(order),
     }
     if dataset.is_panel:

@@ -24,6 +24,7 @@ from mmm.analysis.posterior import (
 )
 from mmm.analysis.residuals import autocorrelation_limit, residual_signs, smooth_share_limit
 from mmm.model.config import Config, GpTrend, PiecewiseTrend, Prior
+from mmm.model.events import describe_events
 from mmm.model.fit import ESS_MIN, RHAT_MAX, FittedModel
 from mmm.model.transforms import ADSTOCKS, SATURATIONS
 from mmm.model.trends import describe_trend
@@ -94,6 +95,7 @@ def data_section(fitted: FittedModel, colors: dict[str, str]) -> dict[str, Any]:
         "target_mean": float(ds.target.mean()),
         "spend_total": float(spend.sum()),
         "controls": list(cfg.controls),
+        "events": list(ds.event_names),
         "source": ds.source,
         "channels": [
             {
@@ -161,7 +163,7 @@ def model_section(config: Config, summary: dict[str, Any]) -> dict[str, Any]:
         "trend_changes": isinstance(config.trend, PiecewiseTrend),
         "trend_gp_amplitude": isinstance(config.trend, GpTrend),
         "seasonality": bool(season and season.fourier_order),
-        "controls": bool(config.controls),
+        "controls": bool(config.controls or config.events or config.holidays),
         "nu": config.likelihood == "student_t",
     }
     priors = [
@@ -183,6 +185,7 @@ def model_section(config: Config, summary: dict[str, Any]) -> dict[str, Any]:
                 else "none",
             ),
             ("controls", ", ".join(config.controls) or "none"),
+            ("events and holidays", describe_events(config)),
             ("likelihood", config.likelihood.replace("_", "-")),
             ("transform order", config.transform_order.replace("_", " ")),
             ("reported interval", f"central {round(100 * config.interval)}%"),

@@ -209,7 +209,7 @@ def render_report(
 
     summary = summary_dict(fitted) if summary is None else summary
     cfg = fitted.config
-    colors = palette.component_colors(cfg.channel_names, cfg.controls)
+    colors = palette.component_colors(cfg.channel_names, fitted.dataset.control_names)
     q = context.compute(fitted)
     quality = context.fit_stats(fitted, q)
     diagnostics = context.diagnostics_rows(fitted, quality, summary, q.prob)

@@ -20,6 +20,7 @@ inputs give the same result wherever a task runs.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -34,9 +35,28 @@ SCHEDULER_ENV = "MMM_DASK_SCHEDULER"
 CONNECT_TIMEOUT_S = 10
 
 
+#: A scheduler chosen for a block of code (:func:`use_scheduler`).
+_CHOSEN: contextvars.ContextVar[str | None] = contextvars.ContextVar("scheduler", default=None)
+
+
 def scheduler_address(scheduler: str | None = None) -> str | None:
-    """The scheduler to use: ``scheduler``, else ``$MMM_DASK_SCHEDULER``, else None (local)."""
-    return scheduler or os.environ.get(SCHEDULER_ENV) or None
+    """The scheduler to use: ``scheduler``, else one set by :func:`use_scheduler`, else
+    ``$MMM_DASK_SCHEDULER``, else None (a local cluster)."""
+    return scheduler or _CHOSEN.get() or os.environ.get(SCHEDULER_ENV) or None
+
+
+@contextlib.contextmanager
+def use_scheduler(address: str | None) -> Iterator[None]:
+    """Run the Dask tasks started within the block on ``address`` (None: change nothing).
+
+    For work that starts tasks deep inside a call, such as a fit's chains
+    (``sampler.distribute_chains``).
+    """
+    token = _CHOSEN.set(address or _CHOSEN.get())
+    try:
+        yield
+    finally:
+        _CHOSEN.reset(token)
 
 
 def run_tasks(

@@ -13,6 +13,7 @@ from mmm.cli.layout import Column, StackedTable
 from mmm.cli.tables import channel_summary_table
 from mmm.errors import MmmError
 from mmm.interrupts import exit_code, terminate_as_interrupt
+from mmm.runner import use_scheduler
 
 if TYPE_CHECKING:
     from mmm.experiments.records import LiftRecord
@@ -45,7 +46,8 @@ def fit_command(
         typer.Option("--progress/--no-progress", help="Progress bars [default: on a TTY]."),
     ] = None,
     scheduler: Annotated[
-        str | None, typer.Option(help=f"Several configs: {SCHEDULER_HELP}")
+        str | None,
+        typer.Option(help=f"Several configs, or sampler.distribute_chains: {SCHEDULER_HELP}"),
     ] = None,
     workers: Annotated[
         int | None,
@@ -74,7 +76,8 @@ def fit_command(
                 _fit_several(cfgs, scheduler, workers, sequential, show_progress)
                 return
             target = output or Path("models") / cfgs[0].name
-            summary = _fit_one(cfgs[0], target, show_progress)
+            with use_scheduler(scheduler):  # for sampler.distribute_chains
+                summary = _fit_one(cfgs[0], target, show_progress)
         except KeyboardInterrupt as stop:
             where = f"{target} unchanged" if target is not None else "nothing saved"
             err_console.print(
@@ -127,6 +130,7 @@ def _fit_one(cfg: Config, target: Path, progress: bool) -> dict:
             f"[bold]{cfg.name}[/]: {geos}{dataset.n_periods} {dataset.frequency} periods "
             f"({dataset.dates[0].date()} to {dataset.dates[-1].date()}), "
             f"{len(cfg.channels)} channels, {len(cfg.controls)} controls, "
+            f"{len(dataset.event_names)} events and holidays, "
             f"{len(lift_records)} lift tests; "
             f"{cfg.sampler.chains} chains x {cfg.sampler.draws} draws ({cfg.sampler.backend})"
         )

@@ -336,6 +336,9 @@ class SamplerConfig(_Strict):
     #: Target acceptance rate of the step-size adaptation. A config that leaves it unset gets
     #: :data:`NATIONAL_TARGET_ACCEPT`, or :data:`PANEL_TARGET_ACCEPT` for a geo panel.
     target_accept: float = Field(NATIONAL_TARGET_ACCEPT, gt=0.5, lt=1.0)
+    #: sample each chain as its own Dask task (for big panels on a cluster; see
+    #: docs/validation.md): the chains then run on different machines
+    distribute_chains: bool = False
 
 
 class MtaPrior(_Strict):

@@ -223,13 +223,78 @@ def fit(
         :func:`mmm.interrupts.terminate_as_interrupt`); see :func:`sample`.
     """
     model, scales = build_model(config, dataset, lift_records)
-    reuse_key = None if lift_records else structure_key(config, dataset)
-    pilot = centring_pilot(config) if dataset.is_panel else None
-    idata, compile_s, sample_s = sample(
-        model, config.sampler, progress, on_stage, reuse_key, pilot=pilot
-    )
+    if config.sampler.distribute_chains and config.sampler.chains > 1 and not _in_dask_worker():
+        idata, compile_s, sample_s = sample_chains_on_dask(config, dataset, lift_records, on_stage)
+    else:
+        reuse_key = None if lift_records else structure_key(config, dataset)
+        pilot = centring_pilot(config) if dataset.is_panel else None
+        idata, compile_s, sample_s = sample(
+            model, config.sampler, progress, on_stage, reuse_key, pilot=pilot
+        )
     diagnostics = diagnose(idata, compile_s, sample_s)
     return FittedModel(config, dataset, idata, scales, diagnostics, list(lift_records))
+
+
+def sample_chains_on_dask(
+    config: Config,
+    dataset: Dataset,
+    lift_records: Sequence[LiftRecord] = (),
+    on_stage: Callable[[str], None] | None = None,
+) -> tuple[xr.DataTree, float, float]:
+    """Sample each chain of the model as its own Dask task (``sampler.distribute_chains``).
+
+    Chain ``c`` is a one-chain fit seeded ``sampler.seed + c`` (a panel's pilot runs within
+    each chain's task); the chains are joined afterwards. The same seed gives the same draws
+    wherever the chains run, but not those of the chains sampled together in one process.
+    Where they run: :func:`mmm.runner.run_tasks` (``MMM_DASK_SCHEDULER`` or a scheduler set
+    with :func:`mmm.runner.use_scheduler`, else a local cluster of one worker per chain).
+
+    Returns
+    -------
+    idata : xarray.DataTree
+        ``posterior`` and ``sample_stats`` with a chain per task.
+    compile_seconds, sample_seconds : float
+        The slowest chain's.
+    """
+    from mmm.runner import run_tasks
+
+    sampler = config.sampler
+    tasks = []
+    for chain in range(sampler.chains):
+        one = sampler.model_copy(
+            update={"chains": 1, "seed": sampler.seed + chain, "distribute_chains": False}
+        )
+        tasks.append((config.model_copy(update={"sampler": one}), dataset, tuple(lift_records)))
+    if on_stage is not None:
+        on_stage(f"sampling {sampler.chains} chains as Dask tasks")
+    results = run_tasks(one_chain, tasks, workers=sampler.chains, progress=False, label="chains")
+    groups = {}
+    for group in ("posterior", "sample_stats"):
+        parts = [r[0][group].assign_coords(chain=[i]) for i, r in enumerate(results)]
+        groups[group] = xr.concat(parts, dim="chain")
+    compile_s = max(r[1] for r in results)
+    sample_s = max(r[2] for r in results)
+    return xr.DataTree.from_dict(groups), compile_s, sample_s
+
+
+def one_chain(
+    config: Config, dataset: Dataset, lift_records: Sequence[LiftRecord]
+) -> tuple[dict[str, xr.Dataset], float, float]:
+    """One chain's posterior and sample stats with its compile and sampling seconds (a task)."""
+    fitted = fit(config, dataset, lift_records, progress=False)
+    groups = {g: fitted.idata[g].to_dataset() for g in ("posterior", "sample_stats")}
+    return groups, fitted.diagnostics.compile_seconds, fitted.diagnostics.sample_seconds
+
+
+def _in_dask_worker() -> bool:
+    """Whether this code runs in a Dask task (whose chains then stay in the task)."""
+    try:
+        from distributed import get_worker
+
+        get_worker()
+    except (ImportError, ValueError):
+        return False
+    return True
 
 
 def load_lift_records(config: Config) -> list[LiftRecord]:

@@ -65,7 +65,7 @@ def training_window(dataset: Dataset, config: Config, holdout_periods: int) -> D
         When fewer training periods would remain than the model has parameters (per geo).
     """
     n_train = dataset.n_periods - holdout_periods
-    needed = count_parameters(config) + 1
+    needed = count_parameters(config, len(dataset.event_names)) + 1
     if n_train < needed:
         raise ConfigError(
             f"holding out {holdout_periods} of {dataset.n_periods} periods leaves {n_train} to "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import yaml
 from typer.testing import CliRunner
 
@@ -54,3 +55,36 @@ def test_output_names_one_folder_only(tmp_path):
     result = runner.invoke(app, ["fit", "a.yaml", "b.yaml", "--output", str(tmp_path / "m")])
     assert result.exit_code == 2
     assert "--output names one model folder" in result.output
+
+
+def test_distributed_chains_join_into_one_posterior(seed):
+    """The chains sampled as tasks equal one-chain fits seeded seed + c, each run in a fresh
+    worker process: all of them load the compiled model from the disk cache (which the first
+    fit here fills), see docs/validation.md on compiled versus cache-loaded code."""
+    from mmm.model.config import parse_config
+    from mmm.model.data import dataset_from_frame
+    from mmm.model.fit import fit, one_chain
+    from mmm.runner import run_tasks
+
+    sim = simulate(seed=seed, weeks=60, n_channels=2)
+    raw = simulation_config(sim, "x.csv", draws=100, tune=100, chains=2)
+    dataset = dataset_from_frame(sim.frame, parse_config(raw))
+    fit(parse_config(raw), dataset, progress=False)  # fills the disk cache if it was empty
+    raw["sampler"]["distribute_chains"] = True
+    stages = []
+    fitted = fit(parse_config(raw), dataset, progress=False, on_stage=stages.append)
+    assert stages == ["sampling 2 chains as Dask tasks"]
+    posterior = fitted.posterior
+    assert posterior.sizes["chain"] == 2 and posterior.sizes["draw"] == 100
+    assert fitted.idata["sample_stats"].to_dataset().sizes["chain"] == 2
+    assert np.isfinite(fitted.diagnostics.rhat_max)
+
+    alone = []
+    for chain in range(2):
+        sampler = raw["sampler"] | {"chains": 1, "seed": 1 + chain, "distribute_chains": False}
+        alone.append((parse_config(raw | {"sampler": sampler}), dataset, ()))
+    for chain, result in enumerate(run_tasks(one_chain, alone, workers=1, progress=False)):
+        np.testing.assert_array_equal(
+            result[0]["posterior"]["beta"].isel(chain=0).to_numpy(),
+            posterior["beta"].isel(chain=chain).to_numpy(),
+        )

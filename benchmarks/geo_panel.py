@@ -32,7 +32,14 @@ from pathlib import Path
 
 import numpy as np
 from geo_panel_doc import LOAD_HIGH, LOAD_START, RESULTS, load_results, write_doc
-from harness import deadline_passed, now, spawn_with_rusage, stop_at_timestamp
+from harness import (
+    deadline_passed,
+    mmm_code,
+    now,
+    package_versions,
+    spawn_with_rusage,
+    stop_at_timestamp,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(tempfile.gettempdir()) / "mmm-geo-bench"
@@ -399,25 +406,11 @@ def worker(args: argparse.Namespace) -> None:
     row = fitter(args, stages)
     row |= {k: round(v, 3) for k, v in stages.seconds.items()}
     row["self_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    row["versions"] = _versions(VERSIONED[args.tool])
+    row["versions"] = package_versions(VERSIONED[args.tool])
     print("RESULT " + json.dumps(row), flush=True)
 
 
 # --------------------------------------------------------------------------- driver
-
-
-def _versions(packages: tuple[str, ...]) -> dict[str, str]:
-    import platform
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for pkg in packages:
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            module = sys.modules.get(pkg.replace("-", "_"))
-            out[pkg] = getattr(module, "__version__", "not installed")
-    return out
 
 
 def _python(tool: str, args: argparse.Namespace) -> str:
@@ -450,7 +443,7 @@ def run_fit(
     base = {
         "tool": tool, "geos": geos, "weeks": weeks, "channels": channels, "seed": args.seed,
         "chains": args.chains, "tune": run["tune"], "draws": run["draws"], "cache": cache,
-        "suite": run["suite"], "when": now(), "mmm_code": _mmm_code(),
+        "suite": run["suite"], "when": now(), "mmm_code": mmm_code(),
         "load_start": round(_wait_for_quiet(), 2),
     }  # fmt: skip
     start = time.perf_counter()
@@ -475,14 +468,6 @@ def run_fit(
     row["wall_s"] = round(wall - row.get("bench_overhead_s", 0.0), 2)
     row["load_high"] = bool(base["load_end"] > LOAD_HIGH or base["load_start"] > 2 * LOAD_START)
     return row
-
-
-def _mmm_code() -> str:
-    """The commit mmm's code was at, with '+edits' when mmm/ had uncommitted changes."""
-    git = ["git", "-C", str(ROOT)]
-    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    dirty = subprocess.run([*git, "status", "--porcelain", "mmm"], capture_output=True, text=True)
-    return head.stdout.strip() + ("+edits" if dirty.stdout.strip() else "")
 
 
 def _append(row: dict[str, object], command: str) -> None:

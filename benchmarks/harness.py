@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
+import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 
 def spawn_with_rusage() -> None:
@@ -24,6 +26,32 @@ def spawn_with_rusage() -> None:
         return (pid, status)
 
     subprocess.Popen._try_wait = _try_wait
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def package_versions(packages: tuple[str, ...]) -> dict[str, str]:
+    """Python's and each package's installed version, as a result row records them."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for pkg in packages:
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            module = sys.modules.get(pkg.replace("-", "_"))
+            out[pkg] = getattr(module, "__version__", "not installed")
+    return out
+
+
+def mmm_code() -> str:
+    """The commit mmm's code was at, with '+edits' when mmm/ had uncommitted changes."""
+    git = ["git", "-C", str(ROOT)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run([*git, "status", "--porcelain", "mmm"], capture_output=True, text=True)
+    return head.stdout.strip() + ("+edits" if dirty.stdout.strip() else "")
 
 
 def now() -> str:

@@ -119,7 +119,7 @@ def coverage(args: argparse.Namespace) -> list[dict]:
         "target": [0.80, 0.97],
     }
     lo, hi = pooled["bootstrap_90_interval"]
-    pooled["met"] = bool(0.80 <= lo and hi <= 0.97)
+    pooled["met"] = bool(lo >= 0.80 and hi <= 0.97)
     print(json.dumps(pooled), flush=True)
     return [*rows, pooled]
 

@@ -303,7 +303,23 @@ def diagnostics_rows(
                              f"<= {100 * HOLDOUT_MAPE_MAX:.0f}%", mape <= HOLDOUT_MAPE_MAX,
                              "error on periods the model did not see",
                              ADVICE["holdout"]))  # fmt: skip
+        if "coverage_90" in holdout and isinstance(n, int):
+            covered, least = float(holdout["coverage_90"]), holdout_coverage_min(n)
+            rows.append(_row(f"90% predictive interval (holdout, {n} periods)",
+                             f"{100 * covered:.0f}% inside", f">= {100 * least:.0f}%",
+                             covered >= least,
+                             "the forecast's intervals are as wide as its errors; CRPS "
+                             f"{holdout.get('crps', float('nan')):.4g} (KPI units, lower is "
+                             "better)", ADVICE["holdout"]))  # fmt: skip
     return rows
+
+
+def holdout_coverage_min(periods: int) -> float:
+    """The least share of ``periods`` held-out values a calibrated 90% interval holds in 95%
+    of holdouts (the 5% quantile of a Binomial(periods, 0.9), as a share)."""
+    from scipy.stats import binom
+
+    return float(binom.ppf(0.05, periods, 0.9)) / periods
 
 
 #: The residual checks: quality key, check, its limit for T periods, value and limit as text,

@@ -38,7 +38,7 @@ LIFT_TESTS = [
         "implied": {"mean": -12000.0, "lo": -20000.0, "hi": -5000.0},
     },
 ]
-HOLDOUT = {"r2": 0.42, "mape": 0.061, "periods": 8}
+HOLDOUT = {"r2": 0.42, "mape": 0.061, "periods": 8, "coverage_90": 0.875, "crps": 1234.5}
 
 SCENARIOS = {
     "horizon": 8,

@@ -117,6 +117,12 @@ def test_diagnostics_flags_and_holdout(report_file: Path):
     assert "R² (holdout, 8 periods) is 0.420" in section_text(
         report_file.read_text(encoding="utf-8"), "summary"
     )
+    # 7 of 8 held-out values inside the 90% interval: above the 75% that a calibrated interval
+    # reaches in 95% of 8-period holdouts (Binomial(8, 0.9)'s 5% quantile is 6)
+    pattern = r"<tr class=\"(\w+)\"><td>90% predictive interval \(holdout, 8 periods\).*?</tr>"
+    row = re.search(pattern, table, re.S)
+    assert row and row.group(1) == "pass"
+    assert "88% inside" in row.group(0) and "&gt;= 75%" in row.group(0) and "1234" in row.group(0)
 
 
 @pytest.mark.slow

@@ -118,7 +118,7 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
     address = scheduler_address(scheduler)
     if address is not None:
         try:
-            client = Client(address, timeout=CONNECT_TIMEOUT_S)
+            client = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
         except (OSError, TimeoutError) as exc:
             raise MmmError(
                 f"could not reach the Dask scheduler at {address} ({exc}); start it "
@@ -137,7 +137,7 @@ def dask_client(scheduler: str | None = None, workers: int | None = None) -> Ite
             dashboard_address=None,
             silence_logs=logging.ERROR,
         ) as cluster,
-        Client(cluster) as client,
+        Client(cluster, set_as_default=False) as client,
     ):
         yield client
 
@@ -146,9 +146,9 @@ def _gather(client: Any, function: Callable, tasks: Sequence[tuple], advance: Ca
     """Submit every task, count them as they finish, return the results in task order."""
     from distributed import as_completed
 
-    futures = [client.submit(function, *task, pure=False) for task in tasks]
+    futures = [client.submit(run_in_task, function, *task, pure=False) for task in tasks]
     try:
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):
             if future.status == "error":
                 future.result()  # raises the task's error
             advance()
@@ -156,6 +156,18 @@ def _gather(client: Any, function: Callable, tasks: Sequence[tuple], advance: Ca
     finally:
         for future in futures:
             future.cancel()
+
+
+def run_in_task(function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)`` on a worker, with any Dask work inside it kept in the task.
+
+    (xarray asks Dask for a scheduler when it writes a file; a worker's configuration may
+    name the distributed one, which a task has no client of.)
+    """
+    import dask
+
+    with dask.config.set(scheduler="synchronous"):
+        return function(*args)
 
 
 @contextlib.contextmanager

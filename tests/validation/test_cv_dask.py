@@ -73,7 +73,7 @@ def cluster(tmp_path: Path):
                 stderr=subprocess.DEVNULL,
             )  # fmt: skip
             processes.append(workers[name])
-        with Client(address, timeout=START_TIMEOUT_S) as client:
+        with Client(address, timeout=START_TIMEOUT_S, set_as_default=False) as client:
             client.wait_for_workers(2, timeout=START_TIMEOUT_S)
         yield address, workers
     finally:
@@ -103,7 +103,7 @@ def kill_when_busy(address: str, name: str, process: subprocess.Popen, killed: l
     """Kill worker ``name`` as soon as the scheduler shows it fitting a fold."""
     from distributed import Client
 
-    with Client(address, timeout=START_TIMEOUT_S) as client:
+    with Client(address, timeout=START_TIMEOUT_S, set_as_default=False) as client:
 
         def busy() -> bool:
             by_name = {w["name"]: a for a, w in client.scheduler_info()["workers"].items()}

@@ -12,6 +12,7 @@ from mmm.cli._common import console, err_console, user_errors
 from mmm.cli.fit import SCHEDULER_HELP, load_config_with_overrides
 from mmm.cli.layout import Column, StackedTable
 from mmm.cli.tables import format_interval, interval_legend
+from mmm.errors import MmmError
 from mmm.interrupts import exit_code, terminate_as_interrupt
 
 
@@ -88,7 +89,17 @@ def _fit_first(
 
 
 def _labels(folders: list[Path]) -> list[str]:
-    """A label per model: its folder name, or the whole path where names repeat."""
+    """A label per model: its folder name, or the whole path where names repeat.
+
+    Raises
+    ------
+    MmmError
+        When a folder is named twice.
+    """
+    resolved = [folder.resolve() for folder in folders]
+    for i, folder in enumerate(resolved):
+        if folder in resolved[:i]:
+            raise MmmError(f"{folders[i]} is named twice; compare different models", key="models")
     names = [folder.name for folder in folders]
     return names if len(set(names)) == len(names) else [str(f) for f in folders]
 

@@ -98,3 +98,21 @@ def test_compare_cli_fits_configs_first(two_models, tmp_path, monkeypatch):
     assert "Models ranked by PSIS-LOO" in result.output and "ROI by model" in result.output
     assert "Verdict: true predicts left-out periods best" in result.output
     assert (tmp_path / "models" / "true" / "summary.json").is_file()
+
+
+def test_compare_cli_refuses_the_same_folder_twice(two_models):
+    folder = str(two_models[3]["true"])
+    result = runner.invoke(app, ["compare", folder, folder])
+    assert result.exit_code == 2
+    assert "is named twice" in result.output
+
+
+def test_a_panel_is_compared_over_every_geo_and_period(panel_model_folder):
+    from mmm.model.store import load_model
+
+    model = load_model(panel_model_folder)
+    log_lik = pointwise_log_likelihood(model)
+    assert log_lik.shape[-1] == model.dataset.n_geos * model.dataset.n_periods
+    result = compare_models([model, model], ["a", "b"])
+    assert result["models"]["b"]["elpd_diff"] == 0
+    assert "equally well" in result["verdict"]

@@ -120,3 +120,19 @@ def test_cv_cli_refuses_a_min_train_the_data_cannot_hold(cv_files):
     result = runner.invoke(app, args)
     assert result.exit_code == 2
     assert "fewer than --min-train 60" in result.output
+
+
+def test_cv_cli_takes_the_scheduler_from_the_environment(cv_files):
+    args = ["cv", str(cv_files / "cvsmall.yaml"), "--folds", "2", "--horizon", "6"]
+    result = runner.invoke(app, args, env={"MMM_DASK_SCHEDULER": "tcp://127.0.0.1:9"})
+    assert result.exit_code == 2
+    assert "could not reach the Dask scheduler at tcp://127.0.0.1:9" in result.output
+    assert "MMM_DASK_SCHEDULER" in result.output
+
+
+def test_run_tasks_counts_finished_tasks_on_a_progress_bar(capsys):
+    from mmm.runner import run_tasks
+
+    assert run_tasks(divmod, [(7, 2), (9, 4)], sequential=True, label="sums") == [(3, 1), (2, 1)]
+    err = capsys.readouterr().err
+    assert "sums" in err and "2/2" in err

@@ -9,17 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from mmm.cli._common import console, err_console, user_errors
+from mmm.cli.fit import SCHEDULER_HELP, load_config_with_overrides
 from mmm.cli.layout import Column, StackedTable
 from mmm.cli.tables import format_interval, format_number, interval_legend
 from mmm.interrupts import exit_code, terminate_as_interrupt
 
 if TYPE_CHECKING:
     from mmm.validation.cv import CvResult
-
-SCHEDULER_HELP = (
-    "Dask scheduler to run the fits on (tcp://HOST:PORT) [default: $MMM_DASK_SCHEDULER, "
-    "else a local cluster]."
-)
 
 
 @user_errors
@@ -59,7 +55,6 @@ def cv_command(
     and each channel's ROI per fold (a channel whose ROI moves beyond its own interval across
     folds is flagged), and writes an HTML page of the forecasts and ROIs.
     """
-    from mmm.cli.fit import load_config_with_overrides
     from mmm.model.data import load_dataset
     from mmm.model.fit import load_lift_records
     from mmm.report.cv_report import write_cv_report

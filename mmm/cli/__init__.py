@@ -25,6 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts say "[default: ...]"; none of them is markup
 )
 app.command("attribute")(attribute.attribute_command)
 app.command("lift")(lift.lift_command)

@@ -608,7 +608,7 @@ def write_doc(label: str = "full") -> None:
         "",
         "Sampling, to keep the time budget: chains / tune / draws "
         + ", ".join(f"{c} / {t} / {d}" for c, t, d in settings)
-        + " (mmm's own default is 4 x 1,000 + 1,000). "
+        + " (mmm's own default is 2 x (1,000 + 1,000)). "
         f"Seeds: {_seed_text(seeds) if seeds else 'none'}, every case and tool on each"
         + (
             f" ({partial} fits of seeds the run's time bound cut short are in the results "

@@ -357,7 +357,12 @@ SCALING_FINDINGS = [
     "2 x (100 + 100), now in 3,000 s (peak 541 MB when killed); the machine was shared with "
     "two runs of the test suite for most of that time, so it does not say how long the cell "
     "takes alone, only that it is far slower than the others; memory stays far from any "
-    "limit.",
+    "limit. A further attempt at 10:33 UTC (029b27c) timed out after 3,600 s (597 MB); "
+    "another benchmark ran beside it throughout (load average 2.5-3.5 on the 2 cores). The "
+    "same day, one gradient of that panel took 12 ms in a loop of 50 calls under that load "
+    "(0.6 ms at 40 x 5): the gradient grows linearly with geos x channels x weeks, so the "
+    "cell's cost is the number of leapfrog steps of the warm-up, not memory or one slow "
+    "operation.",
 ]
 PEER_FINDINGS = [
     "Reading the runs of 2026-12-02: **the peers ran at 2 x (300 + 300), not the target's "

@@ -23,7 +23,7 @@ from mmm.model.data import Dataset
 from mmm.model.fit import fit
 from mmm.runner import run_tasks
 from mmm.validation.holdout import forecast, training_window
-from mmm.validation.metrics import COVERAGE_PROB, covered, crps, r2_mape
+from mmm.validation.metrics import crps, predictive_interval, r2_mape
 
 
 @dataclass(frozen=True)
@@ -161,28 +161,32 @@ def fold_task(
     config: Config, dataset: Dataset, lift_records: Sequence[LiftRecord], n_train: int, horizon: int
 ) -> FoldResult:
     """Fit the first ``n_train`` periods and score the next ``horizon`` (a Dask task)."""
-    train = training_window(dataset.first_periods(n_train + horizon), config, horizon)
+    window = dataset.first_periods(n_train + horizon)
+    train = training_window(window, config, horizon)
     inside = [r for r in lift_records if r.end <= train.dates[-1].date()]
     fitted = fit(config, train, inside, progress=False)
-    predicted = forecast(fitted, dataset.first_periods(n_train + horizon))
-    tail = (1.0 - COVERAGE_PROB) / 2.0
-    lo, hi = np.quantile(predicted.replicated, [tail, 1.0 - tail], axis=0)
+    predicted = forecast(fitted, window)
+    actual, mean = predicted.actual, predicted.mu.mean(axis=0)
+    lo, hi = predictive_interval(predicted.replicated)
+    period_crps = crps(actual, predicted.replicated)
+    held = (actual >= lo) & (actual <= hi)
     roi = interval(roi_draws(fitted), config.interval)
     return FoldResult(
         train_periods=n_train,
         train_end=str(train.dates[-1].date()),
-        scores={k: v for k, v in predicted.scores().items() if k != "periods"},
+        scores=r2_mape(actual, mean)
+        | {"crps": float(period_crps.mean()), "coverage_90": float(held.mean())},
         roi={
             name: {stat: float(roi[stat][i]) for stat in ("mean", "lo", "hi")}
             for i, name in enumerate(config.channel_names)
         },
         dates=[str(d.date()) for d in predicted.dates],
-        actual=predicted.actual,
-        mean=predicted.mu.mean(axis=0),
+        actual=actual,
+        mean=mean,
         lo=lo,
         hi=hi,
-        crps=crps(predicted.actual, predicted.replicated),
-        covered=covered(predicted.actual, predicted.replicated),
+        crps=period_crps,
+        covered=held,
         diagnostics=fitted.diagnostics.to_dict(),
     )
 

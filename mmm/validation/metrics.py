@@ -59,10 +59,18 @@ def crps(actual: np.ndarray, draws: np.ndarray) -> np.ndarray:
     return spread - pairwise
 
 
-def covered(actual: np.ndarray, draws: np.ndarray, prob: float = COVERAGE_PROB) -> np.ndarray:
-    """Whether each period's KPI lies inside the central ``prob`` interval of its draws, (T,)."""
+def predictive_interval(
+    draws: np.ndarray, prob: float = COVERAGE_PROB
+) -> tuple[np.ndarray, np.ndarray]:
+    """The central ``prob`` interval of each period's draws (S, T): (lo, hi), each (T,)."""
     tail = (1.0 - prob) / 2.0
     lo, hi = np.quantile(draws, [tail, 1.0 - tail], axis=0)
+    return lo, hi
+
+
+def covered(actual: np.ndarray, draws: np.ndarray, prob: float = COVERAGE_PROB) -> np.ndarray:
+    """Whether each period's KPI lies inside the central ``prob`` interval of its draws, (T,)."""
+    lo, hi = predictive_interval(draws, prob)
     return (actual >= lo) & (actual <= hi)
 
 

@@ -248,9 +248,14 @@ def component_draws(fitted: FittedModel) -> dict[str, np.ndarray]:
     return dict(observed_terms(fitted).components)
 
 
-def geo_predicted_mean(fitted: FittedModel, geo: int, design: Design | None = None) -> np.ndarray:
-    """Expected KPI of one geo per draw and period (mu), in KPI units, shape (S, T)."""
-    return sum(geo_component_draws(fitted, geo, design).values())
+def geo_predicted_mean(
+    fitted: FittedModel, geo: int, design: Design | None = None, n_fitted: int | None = None
+) -> np.ndarray:
+    """Expected KPI of one geo per draw and period (mu), in KPI units, shape (S, T).
+
+    ``design`` and ``n_fitted`` as in :func:`geo_component_draws` (a forecast passes both).
+    """
+    return sum(geo_component_draws(fitted, geo, design, n_fitted).values())
 
 
 def predicted_mean(fitted: FittedModel) -> np.ndarray:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from mmm.cli._common import console, err_console, user_errors
-from mmm.cli.fit import SCHEDULER_HELP, load_config_with_overrides
+from mmm.cli.fit import SCHEDULER_HELP
 from mmm.cli.layout import Column, StackedTable
 from mmm.cli.tables import format_interval, interval_legend
 from mmm.errors import MmmError
@@ -77,8 +77,9 @@ def _fit_first(
 ) -> list[Path]:
     """Fit every config into models/<name> (on Dask); the folders."""
     from mmm.fits import fit_many
+    from mmm.model.config import load_config
 
-    cfgs = [load_config_with_overrides(c, None, None, None, None) for c in configs]
+    cfgs = [load_config(c) for c in configs]
     targets = [Path("models") / cfg.name for cfg in cfgs]
     err_console.print(f"fitting {len(cfgs)} models", highlight=False)
     fit_many(

@@ -17,7 +17,7 @@ import numpy as np
 import xarray as xr
 from scipy import stats
 
-from mmm.analysis.posterior import geo_component_draws
+from mmm.analysis.posterior import geo_predicted_mean
 from mmm.errors import MmmError
 from mmm.model.fit import FittedModel
 from mmm.model.inputs import build_design
@@ -34,7 +34,7 @@ def pointwise_log_likelihood(fitted: FittedModel) -> np.ndarray:
     sigma = fitted.geo_draws("sigma") * fitted.scales.geo_target  # (S, G)
     out = []
     for geo in range(fitted.dataset.n_geos):
-        mu = sum(geo_component_draws(fitted, geo, design).values())  # (S, T)
+        mu = geo_predicted_mean(fitted, geo, design)  # (S, T)
         actual = fitted.dataset.geo_target[geo][None, :]
         scale = sigma[:, geo, None]
         if fitted.config.likelihood == "student_t":

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mmm.analysis.posterior import geo_component_draws, posterior_predictive
+from mmm.analysis.posterior import geo_predicted_mean, posterior_predictive
 from mmm.errors import ConfigError
 from mmm.experiments.records import LiftRecord
 from mmm.model.checks import count_parameters
@@ -96,7 +96,7 @@ def forecast(fitted: FittedModel, dataset: Dataset) -> Forecast:
     extended = dataclasses.replace(fitted, dataset=dataset)
     design = build_design(fitted.config, dataset, fitted.scales, n_fitted)
     mu = sum(
-        sum(geo_component_draws(extended, geo, design, n_fitted).values())[:, n_fitted:]
+        geo_predicted_mean(extended, geo, design, n_fitted)[:, n_fitted:]
         for geo in range(dataset.n_geos)
     )
     replicated = posterior_predictive(extended, NOISE_SEED, mu=mu)

@@ -260,8 +260,8 @@ def _mmm_priors(config) -> dict[str, object]:
     dumped = config.model_dump(mode="json")
     keep = ["level", "trend", "seasonality", "controls", "sigma"]
     trend = dumped["trend"]
-    if isinstance(trend, dict):
-        keep.append("trend_changes" if trend["type"] == "piecewise" else "trend_gp_amplitude")
+    if isinstance(trend, dict) and trend["type"] == "piecewise":
+        keep.append("trend_changes")
     channel = config.channels[0]
     return {
         "roi": dumped["channels"][0]["prior"]["roi"],

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from mmm.errors import DataError
-from mmm.model.config import Config, GpTrend
+from mmm.model.config import Config
 from mmm.model.dataset import FREQUENCIES
 from mmm.model.transforms import ADSTOCKS, SATURATIONS
 from mmm.model.trends import basis_names, flexible_trend
@@ -241,7 +241,7 @@ def count_parameters(config: Config, n_events: int | None = None) -> int:
     n = 2  # intercept, noise scale
     n += config.trend == "linear"
     if (trend := flexible_trend(config)) is not None:  # slope and changes or GP weights
-        n += len(basis_names(trend)) + 2 * isinstance(trend, GpTrend)  # GP amplitude, lengthscale
+        n += len(basis_names(trend))
     n += 2 * config.seasonality.fourier_order if config.seasonality else 0
     n += len(config.controls)
     n += len(config.events) if n_events is None else n_events

@@ -266,12 +266,14 @@ class GpTrend(_Strict):
     """A smooth time-varying level: a Gaussian process (squared-exponential kernel) in PyMC's
     Hilbert-space approximation (HSGP), with ``basis_functions`` basis functions.
 
-    ``lengthscale_weeks`` is the median of the lengthscale's prior (log-normal, sigma 0.3): the
-    time over which the level typically moves by its amplitude.
+    ``lengthscale_weeks`` is the time over which the level typically moves by ``amplitude``
+    (the GP's standard deviation, in units of the mean KPI). Both are fixed, not learned (see
+    docs/model.md, Flexible baselines).
     """
 
     type: Literal["gp"]
     lengthscale_weeks: float = Field(52.0, gt=0)
+    amplitude: float = Field(0.2, gt=0)
     basis_functions: int = Field(20, ge=4, le=200)
 
 
@@ -283,8 +285,6 @@ class ModelPriors(_Strict):
     trend: Prior = Prior.of("Normal", mu=0.0, sigma=0.5)
     #: ``trend: {type: piecewise}``: the slope's changes at the changepoints.
     trend_changes: Prior = Prior.of("Laplace", mu=0.0, b=0.2)
-    #: ``trend: {type: gp}``: the Gaussian process's amplitude (standard deviation).
-    trend_gp_amplitude: Prior = Prior.of("HalfNormal", sigma=0.2)
     seasonality: Prior = Prior.of("Normal", mu=0.0, sigma=0.2)
     controls: Prior = Prior.of("Normal", mu=0.0, sigma=0.5)
     sigma: Prior = Prior.of("HalfNormal", sigma=0.3)

@@ -11,12 +11,15 @@ the first fitted period and 1 at the last (:func:`mmm.model.inputs.trend_feature
   PyMC's Hilbert-space approximation (HSGP): ``B(t) = [t, phi_1(t), ..., phi_m(t)]`` with the
   Laplace eigenfunctions ``phi`` on a box 1.5 times the fitted period's half-width; the first
   coefficient is the slope (``priors.trend``), the others standard normals times the square
-  root of the kernel's spectral density (amplitude ``priors.trend_gp_amplitude``, lengthscale
-  log-normal around ``lengthscale_weeks``). The line carries the overall growth, which a GP
-  with a lengthscale shorter than the data would have to bend into. Past the data the line
-  goes on and the GP part is followed for a fifth of the fitted period
-  (:data:`GP_EXTENSION`), then held flat: a GP reverts to its mean far from data, and the
-  box's edge would reflect it.
+  root of the kernel's spectral density at the configured ``amplitude`` and
+  ``lengthscale_weeks``. Both hyperparameters are fixed: learned from one series, they formed
+  a funnel with the weights that made nearly every fit diverge, while with them fixed the GP is
+  a Gaussian prior on the weights (data: ``trend_gp_scale``), as easy to sample as the
+  piecewise trend, and another lengthscale or amplitude reuses the compiled model. The line
+  carries the overall growth, which a GP with a lengthscale shorter than the data would have
+  to bend into. Past the data the line goes on and the GP part is followed for a fifth of the
+  fitted period (:data:`GP_EXTENSION`), then held flat: a GP reverts to its mean far from
+  data, and the box's edge would reflect it.
 
 The model uses ``B`` centred over the fitted periods (the level absorbs the means); the
 decomposition uses it as is, and the baseline takes the difference.
@@ -39,8 +42,6 @@ CHANGEPOINT_RANGE = 0.9
 GP_BOX = 1.5
 #: A GP trend is followed this far (in fitted-period lengths) past the data, then held flat.
 GP_EXTENSION = 0.2
-#: Spread (log scale) of the GP lengthscale's log-normal prior around ``lengthscale_weeks``.
-GP_LENGTHSCALE_SIGMA = 0.3
 #: HSGP needs ``basis_functions >= GP_RESOLUTION * GP_BOX * 0.5 / lengthscale`` (t units)
 #: to approximate the kernel well (Riutort-Mayol et al., 2022, for the squared exponential).
 GP_RESOLUTION = 1.75
@@ -61,7 +62,7 @@ def describe_trend(config: Config) -> str:
     if isinstance(trend, GpTrend):
         return (
             f"Gaussian process (HSGP, {trend.basis_functions} basis functions, "
-            f"lengthscale around {trend.lengthscale_weeks:g} weeks)"
+            f"lengthscale {trend.lengthscale_weeks:g} weeks, amplitude {trend.amplitude:g})"
         )
     return trend
 
@@ -105,11 +106,17 @@ def trend_basis(trend: FlexibleTrend, t: np.ndarray) -> np.ndarray:
     return np.column_stack([t, np.asarray(phi.eval())])
 
 
+def _spectral_density(frequencies: np.ndarray, lengthscale: float) -> np.ndarray:
+    """The squared-exponential kernel's spectral density (unit variance, one dimension)."""
+    return np.sqrt(2.0 * np.pi) * lengthscale * np.exp(-0.5 * (lengthscale * frequencies) ** 2)
+
+
 def trend_model_data(trend: FlexibleTrend, t: np.ndarray, period_days: float) -> dict:
     """The model's data of a flexible trend over the fitted periods ``t``.
 
-    Keys: ``trend_basis`` (T, K), centred; for a GP also ``trend_gp_frequencies`` (K,) and
-    ``trend_gp_log_lengthscale`` (the prior median in ``t`` units).
+    Keys: ``trend_basis`` (T, K), centred; for a GP also ``trend_gp_scale`` (K - 1,), the
+    prior standard deviation of each basis function's weight (amplitude times the square root
+    of the kernel's spectral density at its frequency).
 
     Raises
     ------
@@ -129,8 +136,9 @@ def trend_model_data(trend: FlexibleTrend, t: np.ndarray, period_days: float) ->
                 "raise basis_functions or lengthen lengthscale_weeks",
                 key="trend",
             )
-        data["trend_gp_frequencies"] = np.sqrt(_gp_eigenvalues(trend)[:, 0])
-        data["trend_gp_log_lengthscale"] = np.log(lengthscale)
+        data["trend_gp_scale"] = trend.amplitude * np.sqrt(
+            _spectral_density(np.sqrt(_gp_eigenvalues(trend)[:, 0]), lengthscale)
+        )
     return data
 
 
@@ -146,13 +154,7 @@ def trend_term(config: Config, trend: FlexibleTrend, data: dict) -> pt.TensorVar
         changes = prior_rv("trend_changes", priors.trend_changes, dims="changepoint")
         coef = pt.concatenate([slope[None], changes])
     else:
-        amplitude = prior_rv("trend_gp_amplitude", priors.trend_gp_amplitude)
-        lengthscale = pm.LogNormal(
-            "trend_gp_lengthscale", data["trend_gp_log_lengthscale"], GP_LENGTHSCALE_SIGMA
-        )
-        kernel = pm.gp.cov.ExpQuad(1, ls=lengthscale)
-        density = kernel.power_spectral_density(data["trend_gp_frequencies"][:, None])
         weights = pm.Normal("trend_gp_z", 0.0, 1.0, dims="gp_basis")
-        coef = pt.concatenate([slope[None], weights * amplitude * pt.sqrt(density)])
+        coef = pt.concatenate([slope[None], weights * data["trend_gp_scale"]])
     coef = pm.Deterministic("trend_coef", coef, dims="trend_basis")
     return pt.dot(data["trend_basis"], coef)

@@ -23,7 +23,7 @@ from mmm.analysis.posterior import (
     predicted_mean,
 )
 from mmm.analysis.residuals import autocorrelation_limit, residual_signs, smooth_share_limit
-from mmm.model.config import Config, GpTrend, PiecewiseTrend, Prior
+from mmm.model.config import Config, PiecewiseTrend, Prior
 from mmm.model.events import describe_events
 from mmm.model.fit import ESS_MIN, RHAT_MAX, FittedModel
 from mmm.model.transforms import ADSTOCKS, SATURATIONS
@@ -161,7 +161,6 @@ def model_section(config: Config, summary: dict[str, Any]) -> dict[str, Any]:
     relevant = {
         "trend": config.trend == "linear" or isinstance(config.trend, PiecewiseTrend),
         "trend_changes": isinstance(config.trend, PiecewiseTrend),
-        "trend_gp_amplitude": isinstance(config.trend, GpTrend),
         "seasonality": bool(season and season.fourier_order),
         "controls": bool(config.controls or config.events or config.holidays),
         "nu": config.likelihood == "student_t",

@@ -4,6 +4,8 @@ Draws scatter around a simulation's true parameters (lognormal noise), so the pr
 shape of a real posterior without needing a fit. Prints, per objective, the wall time of the
 whole ``mmm.planning.optimizer.optimize`` call (median of ``--repeat`` runs), SLSQP iterations and
 objective/gradient evaluations, and the time to build the horizon response from the draws.
+Each run appends one JSON line (date, commit, load average, sizes and the printed figures) to
+benchmarks/results/optimizer_speed.jsonl.
 
     .venv/bin/python benchmarks/optimizer_speed.py [--channels 10] [--draws 1000] [--horizon 13]
 """
@@ -11,13 +13,18 @@ objective/gradient evaluations, and the time to build the horizon response from 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import time
 
 import numpy as np
+from harness import ROOT, mmm_code, now
 
 from mmm.model.simulate import simulate
 from mmm.planning.optimizer import optimize
 from mmm.planning.response import ResponseModel, response_from_truth
+
+RESULTS = ROOT / "benchmarks" / "results" / "optimizer_speed.jsonl"
 
 
 def posterior_like(channels: int, draws: int, horizon: int, seed: int = 1) -> ResponseModel:
@@ -65,6 +72,7 @@ def main() -> None:
     best = float(optimize(response, budget).kpi.mean())
     cases["target_kpi (90% of best)"] = {"objective": f"target_kpi:{0.9 * best}"}
     print(f"{'objective':<28}{'seconds':>9}{'iterations':>12}{'evaluations':>13}  converged")
+    rows = {}
     for label, kwargs in cases.items():
         times = []
         for _ in range(args.repeat):
@@ -76,6 +84,29 @@ def main() -> None:
             f"{label:<28}{np.median(times):>9.3f}{s['iterations']:>12}{s['evaluations']:>13}"
             f"  {s['success']}"
         )
+        rows[label] = {
+            "median_s": round(float(np.median(times)), 4),
+            "times_s": [round(t, 4) for t in times],
+            "iterations": int(s["iterations"]),
+            "evaluations": int(s["evaluations"]),
+            "converged": bool(s["success"]),
+        }
+    row = {
+        "when": now(),
+        "code": mmm_code(),
+        "load_1min": round(os.getloadavg()[0], 2),
+        "cpus": os.cpu_count(),
+        "channels": args.channels,
+        "draws": args.draws,
+        "horizon": args.horizon,
+        "repeat": args.repeat,
+        "build_s": round(build, 4),
+        "objectives": rows,
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    with RESULTS.open("a") as f:
+        f.write(json.dumps(row) + "\n")
+    print(f"appended to {RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

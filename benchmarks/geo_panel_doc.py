@@ -317,15 +317,16 @@ TARGET_NOTES = [
     "(1.009-1.013): the target is met by the warm runs, not with a margin.",
     "- **Before b6f560e** the warm fit at 8fc856e took 221.8 s, but with a smallest ESS of "
     "400.05 and R-hat 1.011 (missed); the cold one at 12096ee 355.9 s, ESS 271, R-hat "
-    "1.013. The pilot adds 2 x (200 + 100) draws (about 30 s here) and raised the smallest "
-    "ESS of the same sampling run from 346 to 546 and its 1% quantile from 817 to 1,473 "
-    "(`benchmarks/slowest_parameters.py --form adaptive|non_centred`; measured before the rule "
-    "that keeps a channel non-centred when its spread may be near zero, which the target "
-    "runs include).",
-    "- **Earlier changes** (334 s warm at 525f90f): the panel's spend and response are laid "
-    "out time-last, (geo, channel, time), so PyTensor's element-wise loops run along the 156 "
-    "weeks instead of the 5 channels: one gradient went from 1.3-2.1 ms to 0.9 ms alone "
-    "(fb09bda). The summary evaluated each geo's response 8 times; it now does one pass at "
+    "1.013. The pilot adds 2 x (200 + 100) draws. It was adopted because it raised the "
+    "smallest ESS of the same sampling run and its 1% quantile "
+    "(`benchmarks/slowest_parameters.py --form adaptive|non_centred`, which writes no results "
+    "file; measured before the rule that keeps a channel non-centred when its spread may be "
+    "near zero, which the target runs include).",
+    "- **Earlier changes** (334 s warm in the run of 2026-12-02 00:57 UTC, whose row records "
+    "no commit): the panel's spend and response are laid out time-last, (geo, channel, time), so "
+    "PyTensor's element-wise loops run along the 156 weeks instead of the 5 channels: one "
+    "gradient at 40 x 5 went from 1.44-2.00 ms alone in the rows before fb09bda to 0.92 ms "
+    "at fb09bda. The summary evaluated each geo's response 8 times; it now does one pass at "
     "the observed spend and one at +1% (`FittedModel.derived`): 24.5 s -> 6.8 s. A panel's "
     "`target_accept` defaults to 0.95 (31 steps per draw instead of 19.5).",
     "- **Where the time goes** (8dd8da2, warm): imports 3.0 s, data and model build 0.1 s, "
@@ -334,23 +335,22 @@ TARGET_NOTES = [
     "and the Python call of the numba model), summarizing 6.2 s, writing 0.3 s.",
     "- **The slowest parameter is still the geo-ROI spread of the channel with the longest "
     "carry-over** (`geo_effect_sd` of channel 3), whose geos each carry little information. "
-    "Forms tried and not kept: fully centred (ESS 27), one half-way centring for every cell "
-    "(132), zero-sum deviations and a lower low-rank eigenvalue cutoff (no better), the "
-    "realized spread as the parameter (408), twice the warm-up (312).",
+    "Forms tried with `benchmarks/slowest_parameters.py` (no results file) and not kept, "
+    "because none gave a larger smallest ESS than the adaptive centring: fully centred, one "
+    "half-way centring for every cell, zero-sum deviations, a lower low-rank eigenvalue "
+    "cutoff, the realized spread as the parameter, and twice the warm-up.",
 ]
 SCALING_FINDINGS = [
     "Reading the runs of 2026-12-02: **the scaling target is not met.** The cells of 10, 40 "
     "and 100 geos were re-run after the time-last layout and the panel's target_accept of "
     "0.95 (commit 94c9c31; mmm's code as at 8fc856e), all at 2 x (300 + 300), which is too "
     "short to converge: read the times and per-gradient figures, not R-hat. **200 geos x 20 "
-    "channels did not finish 2 x (100 + 100) in 1,000 s** (peak 533 MB when killed, so "
-    "memory is not the limit); one gradient of that panel (4,687 parameters) takes about "
-    "30 ms alone (a loop over the compiled function, 50 calls), against 2.3 ms at 100 x 5 and "
-    "0.9 ms at 40 x 5 measured the same way. At 100 geos the warm-up "
-    "is the problem: `benchmarks/warmup_depth.py --geos 100 --tune 60` shows 255-1,023 "
-    "leapfrog steps per draw from warm-up iteration 15 to 50 before they fall to 63-255, "
-    "and 2 x (300 + 300) ended with a min ESS of 18. 100 geos x 20 channels timed out at "
-    "2 x (300 + 300) after 700 s; 40 x 20 took 367 s (5 ms per gradient, 61 steps per "
+    "channels did not finish 2 x (100 + 100) in 1,000 s** (peak 539 MB when killed, so "
+    "memory is not the limit). 100 geos x 5 channels finished 2 x (300 + 300) with a min "
+    "ESS of 18. `benchmarks/warmup_depth.py --geos 100 --tune 60` prints the leapfrog steps "
+    "of each warm-up draw, to see whether the warm-up is where a large panel's steps go; it "
+    "writes no results file, so no figures from it are given here. 100 geos x 20 channels "
+    "timed out at 2 x (300 + 300) after 700 s; 40 x 20 took 367 s (5 ms per gradient, 61 steps per "
     "draw). 200 geos x 5 channels was not run. "
     "Peak memory stayed between 480 and 610 MB in every cell that finished. "
     "With the adaptive centring (6cdcbd1, its pilot included) 200 x 20 again did not finish "
@@ -358,11 +358,11 @@ SCALING_FINDINGS = [
     "two runs of the test suite for most of that time, so it does not say how long the cell "
     "takes alone, only that it is far slower than the others; memory stays far from any "
     "limit. A further attempt at 10:33 UTC (029b27c) timed out after 3,600 s (597 MB); "
-    "another benchmark ran beside it throughout (load average 2.5-3.5 on the 2 cores). The "
-    "same day, one gradient of that panel took 12 ms in a loop of 50 calls under that load "
-    "(0.6 ms at 40 x 5): the gradient grows linearly with geos x channels x weeks, so the "
-    "cell's cost is the number of leapfrog steps of the warm-up, not memory or one slow "
-    "operation.",
+    "another benchmark ran beside it throughout. No row records a gradient time for 200 x 20 "
+    "(it never reached the end of a fit). In the cells that finished, the timed gradient "
+    "grows about in proportion to geos x channels, from 0.37 ms at 10 x 5 to 5.18 ms at "
+    "40 x 20, and memory stays far from any limit, so the likely cost of 200 x 20 is the "
+    "number of leapfrog steps, not memory or one slow operation.",
 ]
 PEER_FINDINGS = [
     "Reading the runs of 2026-12-02: **the peers ran at 2 x (300 + 300), not the target's "

@@ -222,31 +222,63 @@ def check_control_varies(values: np.ndarray, name: str, source: str) -> None:
         )
 
 
-def check_enough_rows(n_rows: int, n_parameters: int, source: str) -> None:
-    """More periods than model parameters."""
+def check_enough_rows(n_rows: int, n_parameters: int, source: str, panel: bool = False) -> None:
+    """More rows (periods, or geo x period cells of a panel) than model parameters."""
     if n_rows <= n_parameters:
+        simpler = "fewer channels, controls or Fourier terms"
+        if panel:
+            simpler += ", or `pooling: full` so that geos share each channel's effect"
         raise DataError(
             f"{n_rows} rows but the model has {n_parameters} parameters; "
-            "use more periods or a simpler model (fewer channels, controls or Fourier terms)",
+            f"use more periods or a simpler model ({simpler})",
             source=source,
         )
 
 
-def count_parameters(config: Config, n_events: int | None = None) -> int:
+def count_parameters(config: Config, n_events: int | None = None, n_geos: int = 1) -> int:
     """Number of free parameters of the model ``config`` describes.
 
-    ``n_events`` is the number of event and holiday regressors; by default the number of
-    ``events:`` (how many holidays the data covers is known only with its dates).
+    Parameters
+    ----------
+    config : Config
+    n_events : int, optional
+        The number of event and holiday regressors; by default the number of ``events:``
+        (how many holidays the data covers is known only with its dates).
+    n_geos : int
+        Geos of a panel: each has its own level, noise scale, trend and media effects (and
+        seasonality or controls with ``panel: {seasonality: per_geo}`` / ``{controls:
+        per_geo}``), see :mod:`mmm.model.panel_model`. 1 for national data.
+
+    Returns
+    -------
+    int
     """
+    n_controls = len(config.controls) + (len(config.events) if n_events is None else n_events)
+    n_fourier = 2 * config.seasonality.fourier_order if config.seasonality else 0
     n = 2  # intercept, noise scale
     n += config.trend == "linear"
     if (trend := flexible_trend(config)) is not None:  # slope and changes or GP weights
         n += len(basis_names(trend))
-    n += 2 * config.seasonality.fourier_order if config.seasonality else 0
-    n += len(config.controls)
-    n += len(config.events) if n_events is None else n_events
+    n += n_fourier + n_controls
     n += config.likelihood == "student_t"
     for channel in config.channels:
         n += 1 + len(ADSTOCKS[channel.adstock.type].params)
         n += len(SATURATIONS[channel.saturation.type].params)
+    if n_geos > 1:
+        n += _panel_parameters(config, n_geos, n_fourier, n_controls)
+    return n
+
+
+def _panel_parameters(config: Config, n_geos: int, n_fourier: int, n_controls: int) -> int:
+    """Parameters a panel adds to the national model's count (per-geo terms and spreads)."""
+    n = 2 * (n_geos - 1)  # a level and a noise scale per geo instead of one each
+    n += (n_geos + 1) * (config.trend == "linear")  # geo trends and their spread
+    if config.panel.seasonality == "per_geo" and n_fourier:
+        n += n_geos * n_fourier + 1
+    if config.panel.controls == "per_geo" and n_controls:
+        n += n_geos * n_controls + 1
+    pooling = [c.pooling for c in config.channels]
+    if any(p != "full" for p in pooling):
+        n += n_geos * len(pooling)  # each geo's deviation from the channel's effect
+        n += sum(p == "partial" for p in pooling)  # the spreads of the partially pooled
     return n

@@ -107,8 +107,8 @@ def dataset_from_frame(frame: pd.DataFrame, config: Config, source: str = "<data
     else:
         dataset = national_dataset(frame, config, source)
     dataset = with_events(dataset, config)
-    n_parameters = count_parameters(config, len(dataset.event_names))
-    check_enough_rows(dataset.geo_target.size, n_parameters, source)
+    n_parameters = count_parameters(config, len(dataset.event_names), dataset.n_geos)
+    check_enough_rows(dataset.geo_target.size, n_parameters, source, panel=dataset.is_panel)
     return dataset
 
 

@@ -118,7 +118,8 @@ def panel_dataset(frame: pd.DataFrame, config: Config, source: str = "<data>") -
         if is_national(channel, spend[:, :, m], geos, period_dates, rows, source):
             splits[channel.name] = split_shares(population, geo_target)
             spend[:, :, m] = spend[0, :, m][None, :] * splits[channel.name].shares[:, None]
-    check_enough_rows(shape[0] * shape[1], count_parameters(config), source)
+    n_parameters = count_parameters(config, n_geos=len(geos))
+    check_enough_rows(shape[0] * shape[1], n_parameters, source, panel=True)
 
     controls = np.zeros((*shape, 0))
     if control_cols:

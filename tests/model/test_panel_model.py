@@ -7,6 +7,7 @@ import pytest
 
 from mmm.errors import MmmError
 from mmm.model.build import build_model
+from mmm.model.checks import count_parameters
 from mmm.model.config import parse_config
 from mmm.model.data import dataset_from_frame
 from mmm.model.simulate import simulate, simulation_config
@@ -209,3 +210,27 @@ def test_a_lift_test_naming_a_geo_calibrates_that_geo_and_through_it_the_channel
         / loose.posterior["roi"].sel(roi_channel="tv").mean()
     )
     assert 1.0 < float(pooled) < gain[1]
+
+
+@pytest.mark.parametrize(
+    ("pooling", "panel_settings"),
+    [
+        ("partial", {}),
+        ("full", {}),
+        ("none", {"seasonality": "per_geo", "controls": "per_geo"}),
+    ],
+)
+def test_the_parameter_count_of_the_row_check_is_the_panel_models_own(pooling, panel_settings):
+    config, dataset = panel(pooling)
+    config = config.model_copy(update={"panel": config.panel.model_copy(update=panel_settings)})
+    model, _ = build_model(config, dataset)
+    free = sum(value.size for value in model.initial_point().values())
+    assert count_parameters(config, len(dataset.event_names), dataset.n_geos) == free
+
+
+def test_a_panel_with_fewer_cells_than_parameters_is_refused_naming_pooling():
+    simulation = simulate_panel(seed=3, geos=4, weeks=30, n_channels=3)
+    config = parse_config(panel_config(simulation, "unused.csv"))
+    few = simulation.frame.groupby("geo").head(6)  # 4 geos x 6 weeks = 24 cells
+    with pytest.raises(MmmError, match="24 rows but the model has .* `pooling: full`"):
+        dataset_from_frame(few, config)

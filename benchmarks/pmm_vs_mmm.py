@@ -16,11 +16,13 @@ Run it with the benchmark environment (PyMC-Marketing pins an older PyMC than mm
     .venv-bench/bin/python benchmarks/pmm_vs_mmm.py scaling --tools mmm --sizes all
     .venv-bench/bin/python benchmarks/pmm_vs_mmm.py study --tools mmm --seeds 1-12
     .venv-bench/bin/python benchmarks/pmm_vs_mmm.py doc      # only rewrite the document
+    .venv/bin/python benchmarks/pmm_vs_mmm.py priors         # truths against default priors
 
 Sub-commands: ``head`` (head-to-head, alternating fresh processes), ``scaling`` (the weeks x
 channels grid, fresh processes), ``study`` (many seeds of 156 x 5 in one process per tool, for
 coverage and ROI error; mmm reuses its compiled model there, so its times are not process
-times), ``doc``.
+times), ``priors`` (each simulated dataset's true channel parameters against both tools'
+default priors, see ``benchmarks/prior_mass.py``; simulation only, no fits), ``doc``.
 """
 
 from __future__ import annotations
@@ -370,6 +372,26 @@ def cmd_study(args: argparse.Namespace, command: str) -> None:
         write_doc()
 
 
+def cmd_priors(args: argparse.Namespace, command: str) -> None:
+    """Quantiles of the simulated truths under both tools' default priors (no fits).
+
+    The datasets are those both tools fitted in the results file, unless ``--sizes`` and
+    ``--seeds`` name others (their cross product). Prints a table and writes
+    ``benchmarks/results/prior_mass.json``.
+    """
+    import prior_mass  # scipy stays out of the timed worker processes
+
+    if args.sizes or args.seeds:
+        sizes = _parse_sizes(args.sizes or ",".join(f"{w}x{c}" for w, c in HEAD_SIZES))
+        datasets = [(w, c, s) for w, c in sizes for s in _parse_seeds(args.seeds or "1")]
+    else:
+        datasets = prior_mass.datasets_of_results(load_results())
+    rows = prior_mass.prior_mass_rows(datasets)
+    prior_mass.print_table(rows)
+    prior_mass.write_prior_mass(rows, now(), mmm_code(), command)
+    print(f"\nwrote {prior_mass.PRIOR_MASS.relative_to(ROOT)} ({len(datasets)} datasets)")
+
+
 # --------------------------------------------------------------------------- the document
 
 
@@ -552,6 +574,148 @@ def _coverage_lines(rows) -> list[str]:
             f"({'no worse' if m <= p else 'worse'}); 90% coverage mmm {cm}/{n}, "
             f"PyMC-Marketing {cp}/{n}.",
         ]
+    return lines
+
+
+TOOL_NAMES = {"mmm": "mmm", "pmm": "PyMC-Marketing"}
+
+
+def _prior_mass_lines() -> list[str]:
+    """The section on where the simulated truths sit in both tools' default priors.
+
+    Read from ``benchmarks/results/prior_mass.json`` (the ``priors`` sub-command writes it).
+    """
+    import prior_mass  # scipy stays out of the timed worker processes
+
+    record = prior_mass.load_prior_mass()
+    lines = ["## Simulated truth against each tool's default priors", ""]
+    if record is None:
+        rel = prior_mass.PRIOR_MASS.relative_to(ROOT)
+        return [*lines, f"Not computed yet (`{rel}` is missing; run the `priors` command).", ""]
+    rows = record["rows"]
+    low, high = record["central_mass"]
+    datasets = sorted({(r["weeks"], r["channels"], r["seed"]) for r in rows})
+    groups = [("all datasets", rows)]
+    for weeks, channels in HEAD_SIZES:
+        of_size = [r for r in rows if (r["weeks"], r["channels"]) == (weeks, channels)]
+        if of_size:
+            seeds = _seed_text({r["seed"] for r in of_size})
+            groups.append((f"{weeks}x{channels}, seeds {seeds}", of_size))
+    summaries = [prior_mass.summary(g) for _, g in groups]
+    lines += [
+        "Each dataset's true channel parameters (`sim.truth`), mapped into each tool's own "
+        "parameterization and units, and their quantile (prior CDF) under that tool's default "
+        "prior: mmm's ROI (LogNormal around the 'auto' median, sigma 1), adstock and saturation; "
+        "PyMC-Marketing's `adstock_alpha`, `saturation_lam` (spend divided by its maximum) and "
+        "`saturation_beta` (KPI divided by its maximum). The conversions are derived in "
+        "`benchmarks/prior_mass.py`. A truth is outside a prior's mass when its quantile is "
+        f"below {low} or above {high} (outside the central {high - low:.0%}). Datasets: "
+        + (
+            "every one both tools fitted in the results above"
+            if datasets == prior_mass.datasets_of_results(load_results())
+            else "**not** the datasets both tools fitted in the results above (run the "
+            "`priors` command again)"
+        )
+        + f" ({len(datasets)} datasets, {_n_channels(rows)} channels), computed "
+        f"{record['date']} at commit {record['commit']} by "
+        f"`{record['command']}`; per channel in `{prior_mass.PRIOR_MASS.relative_to(ROOT)}`. "
+        "Only the channel parameters are checked (not the intercept, trend, seasonality, control "
+        "or noise priors).",
+        "",
+        "| tool | parameter | default prior | units | "
+        + " | ".join(f"quantiles, {name} ({_n_channels(g)} channels)" for name, g in groups)
+        + " |",
+        "|---|---|---|---|" + "---|" * len(groups),
+    ]
+    for i, first in enumerate(summaries[0]):
+        cells = [_quantile_cell(s[i], low, high) for s in summaries]
+        lines.append(
+            f"| {TOOL_NAMES[first['tool']]} | `{first['parameter']}` | {first['prior']} | "
+            f"{prior_mass.UNITS[first['parameter']]} | " + " | ".join(cells) + " |"
+        )
+    lines += ["", *_prior_mass_findings(summaries[0], low, high), ""]
+    return lines
+
+
+def _quantile_cell(s: dict[str, object], low: float, high: float) -> str:
+    """'min-max', then how many are outside [low, high]."""
+    outside = []
+    if s["below"]:
+        outside.append(f"{s['below']} below {low}")
+    if s["above"]:
+        outside.append(f"{s['above']} above {high}")
+    return f"{s['q_min']:.3f}-{s['q_max']:.3f}; " + (", ".join(outside) or "none outside")
+
+
+def _n_channels(rows: list[dict[str, object]]) -> int:
+    return len({(r["weeks"], r["channels"], r["seed"], r["channel"]) for r in rows})
+
+
+def _prior_mass_findings(summary: list[dict[str, object]], low: float, high: float) -> list[str]:
+    """Plain sentences: which truths are outside which prior, and what that means."""
+    lines = []
+    for tool, name in TOOL_NAMES.items():
+        mine = [s for s in summary if s["tool"] == tool]
+        if not any(s["below"] or s["above"] for s in mine):
+            n = mine[0]["n"] if mine else 0
+            lines.append(
+                f"- **{name}**: all {n} truths of every parameter lie inside the central "
+                f"{high - low:.0%} of its default priors."
+            )
+            continue
+        for s in mine:
+            lines += _outside_sentences(name, s, low, high)
+    conflicts = [
+        f"{TOOL_NAMES[s['tool']]} `{s['parameter']}`"
+        for s in summary
+        if s["above"] or (s["below"] and not s["peak_at_zero"])
+    ]
+    lines.append(
+        "- In short: "
+        + (
+            "the simulated parameters sit inside both tools' default prior mass."
+            if not conflicts
+            else "the simulated parameters do **not** all sit inside both tools' default prior "
+            f"mass: some truths are in the far tail of {', '.join(conflicts)}. On those "
+            "channels that prior works against the truth, so a difference in ROI accuracy "
+            "between the tools can come partly from the priors, not only from the sampler."
+        )
+    )
+    return lines
+
+
+def _outside_sentences(name: str, s: dict[str, object], low: float, high: float) -> list[str]:
+    """What the truths outside one prior's central mass mean (none: [])."""
+    head = f"- **{name} `{s['parameter']}`** ({s['prior']}): "
+    lines = []
+    if s["above"]:
+        lines.append(
+            head
+            + f"{s['above']} of {s['n']} truths lie above its {high} quantile"
+            + (f" ({s['bounds'][1]:.3g})" if s["bounds"] else "")
+            + f", outside the prior's mass; the largest is {s['truth_max']:.3g}"
+            + (
+                f". {s['above_flighted']} of them are flighted channels, bought in bursts, "
+                "whose largest week is several times their mean spend."
+                if s["above_flighted"]
+                else "."
+            )
+        )
+    if s["below"] and s["peak_at_zero"]:
+        lines.append(
+            head
+            + f"{s['below']} of {s['n']} truths lie below its {low} quantile"
+            + (f" ({s['bounds'][0]:.3g})" if s["bounds"] else "")
+            + ". This prior's density is highest at 0, so these truths sit in its densest "
+            "region, not in a tail; the prior is wide for them instead (the truths range "
+            f"from {s['truth_min']:.3g} to {s['truth_max']:.3g}, the largest at quantile "
+            f"{s['q_max']:.3f})."
+        )
+    elif s["below"]:
+        lines.append(
+            head + f"{s['below']} of {s['n']} truths lie below its {low} quantile, outside the "
+            "prior's mass."
+        )
     return lines
 
 
@@ -755,6 +919,7 @@ def write_doc() -> None:
         "Target (issue 6): mmm's coverage between 85% and 97% over >= 10 seeds, its MARE no "
         "worse than PyMC-Marketing's on the same seeds.",
         "",
+        *_prior_mass_lines(),
         *_hand_written(),
         "## Runs that failed or timed out",
         "",
@@ -798,9 +963,16 @@ def main() -> None:
         p.add_argument("--weeks", type=int, default=156)
         p.add_argument("--channels", type=int, default=5)
     sub.add_parser("doc")
+    p = sub.add_parser("priors", help="simulated truths against both tools' default priors")
+    p.add_argument("--sizes", default=None, help="WEEKSxCHANNELS list (default: the results')")
+    p.add_argument("--seeds", default=None, help="e.g. 1-13 (default: the results')")
     args = parser.parse_args()
     if args.command == "worker":
         worker(args)
+        return
+    if args.command == "priors":
+        python = os.path.relpath(sys.executable, ROOT)
+        cmd_priors(args, f"{python} benchmarks/pmm_vs_mmm.py " + " ".join(sys.argv[1:]))
         return
     if args.command == "doc":
         write_doc()

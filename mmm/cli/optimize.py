@@ -119,8 +119,7 @@ def optimize_command(
     response = ResponseModel.from_fitted(
         fitted, horizon, pattern.strip().lower(), draws, by_geo=by_geo
     )
-    fixed_spec = [part for item in fixed or [] for part in item.split(",") if part.strip()]
-    plan = optimize(response, budget, bounds, fixed_spec or None, objective)
+    plan = optimize(response, budget, bounds, fixed or None, objective)
     split = getattr(response, "split_summary", None)
     if by_geo:
         summary = geo_plan_summary(plan, prob)

@@ -16,6 +16,7 @@ horizon and its carry-over tail, summed over channels):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,12 @@ from mmm.planning.cells import unknown_name
 from mmm.planning.limits import ObservedSpend, check_amount
 
 #: Objective names and what their value means (for help texts and errors).
+#: An amount written with thousands separators, e.g. ``1,500,000`` or ``2,000.5x``.
+THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d*)?[xX]?")
+
+#: What may follow a thousands separator in an amount or a bounds pair ('000', '500:2').
+AMOUNT_REST = re.compile(r"\d[\d.:xX_]*")
+
 OBJECTIVES = {
     "mean": "expected incremental KPI",
     "mean_minus_std": "mean_minus_std:k, expected KPI minus k posterior sd",
@@ -130,6 +137,8 @@ def parse_amount(
     """``'1.5x'`` (relative to current) or an absolute number, checked by
     :func:`mmm.planning.limits.check_amount` (finite, >= 0, not absurd)."""
     text = text.strip().replace("_", "")
+    if THOUSANDS.fullmatch(text):
+        text = text.replace(",", "")
     try:
         value = float(text[:-1]) * current if text.lower().endswith("x") else float(text)
     except ValueError:
@@ -151,18 +160,61 @@ def _side_text(value: object) -> str | None:
     return str(value)
 
 
-def _entries(spec: str | Mapping | Sequence | None) -> list[tuple[str, str | None]]:
+def _entries(
+    spec: str | Mapping | Sequence | None, channels: Sequence[str]
+) -> list[tuple[str, str | None]]:
+    """``(name, text after '=' or None)`` per entry of a bounds or fixed spec."""
     if spec is None:
         return []
     if isinstance(spec, Mapping):
         return [(str(k), _side_text(v)) for k, v in spec.items()]
-    items = spec.split(",") if isinstance(spec, str) else [str(s) for s in spec]
+    items = [spec] if isinstance(spec, str) else [str(s) for s in spec]
     out = []
-    for item in (s.strip() for s in items):
-        if item:
-            name, sep, rest = item.partition("=")
-            out.append((name.strip(), rest if sep else None))
+    for entry in (e for item in items for e in split_entries(item, channels)):
+        name, sep, rest = entry.partition("=")
+        out.append((name.strip(), rest if sep else None))
     return out
+
+
+def split_entries(text: str, channels: Sequence[str]) -> list[str]:
+    """Split ``'a=1,b=2'`` into entries at the commas that start a new entry.
+
+    A comma may also sit inside a name (a geo such as ``'Portland, OR'`` in a cell
+    ``'Portland, OR/tv'``) or an amount (``'1,000'``). So a piece between commas starts an
+    entry when its name (the text before ``=``, or all of it) is one of ``channels`` or when it
+    has an ``=``; a piece of digits continues the amount before it; any other piece begins a
+    name that the next pieces complete.
+
+    Parameters
+    ----------
+    text : str
+    channels : sequence of str
+        The names an entry may start with.
+
+    Returns
+    -------
+    list of str
+        The entries, stripped; an unknown name is left for :func:`channel_index` to report.
+    """
+    known = {c.strip() for c in channels}
+    entries: list[str] = []
+    pending = ""  # the start of a name that is not complete yet (a name with a comma)
+    for piece in text.split(","):
+        name, has_value, _ = piece.partition("=")
+        if pending:
+            pending = f"{pending},{piece}"
+            if pending.partition("=")[0].strip() in known or has_value:
+                entries.append(pending)
+                pending = ""
+        elif name.strip() in known or has_value:  # an unknown 'x=...' is reported by name
+            entries.append(piece)
+        elif entries and AMOUNT_REST.fullmatch(piece.strip()):  # '000' of a '1,000'
+            entries[-1] = f"{entries[-1]},{piece}"
+        elif piece.strip():
+            pending = piece
+    if pending:
+        entries.append(pending)
+    return [e.strip() for e in entries if e.strip()]
 
 
 def channel_index(name: str, channels: Sequence[str], what: str) -> int:
@@ -221,7 +273,7 @@ def parse_bounds(
         Naming ``bounds.<channel>``, for an unreadable, non-finite, negative or absurd side.
     """
     out = {}
-    for name, text in _entries(spec):
+    for name, text in _entries(spec, channels):
         i = channel_index(name, channels, "bounds")
         key = f"bounds.{name}"
         if text is None or ":" not in text:
@@ -265,7 +317,7 @@ def parse_fixed(
         Naming ``fixed.<channel>``, for an unreadable, non-finite, negative or absurd amount.
     """
     out = {}
-    for name, text in _entries(spec):
+    for name, text in _entries(spec, channels):
         i = channel_index(name, channels, "fixed")
         key = f"fixed.{name}"
         out[name] = (

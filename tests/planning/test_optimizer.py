@@ -224,6 +224,19 @@ def test_objective_scores_hand_computed():
     np.testing.assert_allclose(grad, numeric, rtol=1e-6)
 
 
+def test_names_and_amounts_with_commas_are_read_whole():
+    cells = ["Portland, OR/tv", "Boise/tv", "Portland, OR/search"]
+    current = np.array([100.0, 200.0, 300.0])
+    bounds = parse_bounds("Portland, OR/tv=1,000:2,500,Boise/tv=0.5x:", cells, current)
+    assert bounds == {"Portland, OR/tv": (1000.0, 2500.0), "Boise/tv": (100.0, np.inf)}
+    # repeated --fixed options arrive as a list; each item may hold several entries
+    items = ["Portland, OR/tv", "Boise/tv=1,500,Portland, OR/search=2x"]
+    fixed = parse_fixed(items, cells, current)
+    assert fixed == {"Portland, OR/tv": 100.0, "Boise/tv": 1500.0, "Portland, OR/search": 600.0}
+    with pytest.raises(MmmError, match="Seattle, WA/tv"):
+        parse_fixed("Boise/tv,Seattle, WA/tv=1", cells, current)
+
+
 def test_fit_to_total_keeps_bounds_and_total():
     lower, upper = np.array([0.0, 1.0, 2.0]), np.array([5.0, 1.5, np.inf])
     out = fit_to_total(np.array([10.0, 0.0, 0.0]), lower, upper, 9.0)

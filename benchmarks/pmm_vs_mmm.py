@@ -457,6 +457,53 @@ def bootstrap_median(values: list[float], draws: int = 10_000) -> tuple[float, f
     return float(np.median(values_arr)), float(lo), float(hi)
 
 
+def _seed_pairs(rows, size, suite: str = "head", seeds=None):
+    """The seeds both tools fitted at ``size`` in ``suite`` (only those in ``seeds`` when
+    given), and each tool's row per seed.
+
+    Returns
+    -------
+    seeds : list of int
+    mmm, pmm : list of dict
+        The mmm and PyMC-Marketing rows, in the order of ``seeds``.
+    """
+    by_tool = {t: {r["seed"]: r for r in _process_rows(rows, t, size, suite)} for t in FITTERS}
+    common = sorted(set(by_tool["mmm"]) & set(by_tool["pmm"]))
+    if seeds is not None:
+        common = [s for s in common if s in seeds]
+    return common, [by_tool["mmm"][s] for s in common], [by_tool["pmm"][s] for s in common]
+
+
+def _seed_ratios(mmm_rows, pmm_rows) -> dict[str, object]:
+    """Seed-by-seed ratios mmm / PyMC-Marketing of wall time and ESS/s, with
+    :func:`bootstrap_median` of each.
+
+    Returns
+    -------
+    dict
+        ``walls`` (the wall ratio per seed), ``wall`` and ``ess`` (median, 90% interval low,
+        high), ``wall_met`` (the whole interval <= 1/3) and ``ess_met`` (the whole interval
+        >= 3).
+    """
+    pairs = list(zip(mmm_rows, pmm_rows, strict=True))
+    walls = [a["wall_s"] / b["wall_s"] for a, b in pairs]
+    wall = bootstrap_median(walls)
+    ess = bootstrap_median([_ess_per_s(a) / _ess_per_s(b) for a, b in pairs])
+    return {
+        "walls": walls,
+        "wall": wall,
+        "ess": ess,
+        "wall_met": wall[2] <= 1 / 3,
+        "ess_met": ess[1] >= 3,
+    }
+
+
+def _interval_text(stat: tuple[float, float, float], digits: int) -> str:
+    """'median [low, high]' of :func:`bootstrap_median`."""
+    median, lo, hi = stat
+    return f"{median:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+
+
 def _ratio_table(rows, suite: str = "head") -> list[str]:
     """Seed-by-seed ratios (each seed's mmm row over its PyMC-Marketing row), their median with
     a 90% bootstrap interval; a target counts as met only when the whole interval meets it."""
@@ -467,27 +514,103 @@ def _ratio_table(rows, suite: str = "head") -> list[str]:
         "|---|---|---|---|---|---|---|---|",
     ]
     for size in HEAD_SIZES:
-        by_tool = {t: {r["seed"]: r for r in _process_rows(rows, t, size, suite)} for t in FITTERS}
-        seeds = sorted(set(by_tool["mmm"]) & set(by_tool["pmm"]))
+        seeds, m, p = _seed_pairs(rows, size, suite)
         if not seeds:
             lines.append(f"| {size[0]}x{size[1]} | none | - | not run (time) | - | - | - | - |")
             continue
-        m = [by_tool["mmm"][s] for s in seeds]
-        p = [by_tool["pmm"][s] for s in seeds]
-        walls = [a["wall_s"] / b["wall_s"] for a, b in zip(m, p, strict=True)]
-        wall, wall_lo, wall_hi = bootstrap_median(walls)
-        ess, ess_lo, ess_hi = bootstrap_median(
-            [_ess_per_s(a) / _ess_per_s(b) for a, b in zip(m, p, strict=True)]
-        )
+        r = _seed_ratios(m, p)
         mare_m, mare_p = np.mean([r["mare"] for r in m]), np.mean([r["mare"] for r in p])
         lines.append(
             f"| {size[0]}x{size[1]} | {', '.join(map(str, seeds))} | "
-            f"{', '.join(f'{w:.2f}' for w in walls)} | {wall:.2f} [{wall_lo:.2f}, {wall_hi:.2f}] | "
-            f"{'met' if wall_hi <= 1 / 3 else 'missed'} | "
-            f"{ess:.1f} [{ess_lo:.1f}, {ess_hi:.1f}] | {'met' if ess_lo >= 3 else 'missed'} | "
+            f"{', '.join(f'{w:.2f}' for w in r['walls'])} | {_interval_text(r['wall'], 2)} | "
+            f"{'met' if r['wall_met'] else 'missed'} | "
+            f"{_interval_text(r['ess'], 1)} | {'met' if r['ess_met'] else 'missed'} | "
             f"{mare_m:.3f} / {mare_p:.3f} |"
         )
     return lines
+
+
+#: Fewest seeds on which a restricted judgement (:func:`_inside_prior_lines`) is made.
+MIN_SEEDS = 3
+
+
+def _inside_prior_lines(rows, suite: str = "head") -> list[str]:
+    """The targets judged again on the seeds whose truths all lie inside both tools' priors.
+
+    A seed qualifies at a size when ``benchmarks/results/prior_mass.json`` holds its dataset
+    and every true channel parameter lies inside the highest-density region of both tools'
+    default priors (``prior_mass.inside_by_dataset``).
+    """
+    import prior_mass  # scipy stays out of the timed worker processes
+
+    record = prior_mass.load_prior_mass()
+    head = "### Only the seeds whose truths lie inside both tools' default priors"
+    if record is None or "hdr_mass" not in record:
+        return [head, "", "Not judged: `prior_mass.json` is missing or older than its HDR rule "
+                "(run the `priors` command).", ""]  # fmt: skip
+    inside = prior_mass.inside_by_dataset(record["rows"])
+    lines = [
+        head,
+        "",
+        f"The same targets on the seeds whose every true channel parameter lies inside the "
+        f"{record['hdr_mass']:.0%} highest-density region of both tools' default priors (see "
+        "*Simulated truth against each tool's default priors* below), so that neither tool's "
+        "priors work against the truth. Ratios and bootstrap as above, over those seeds only; "
+        f"with fewer than {MIN_SEEDS} such seeds a size is not judged, and with few seeds the "
+        "bootstrap interval cannot be wider than the seeds' own range, so it understates the "
+        "uncertainty. MARE is the mean over those seeds; coverage counts the true ROIs inside "
+        "the 90% posterior interval over their channels.",
+        "",
+        "| size | seeds (both tools) | seeds inside both priors | wall mmm / pmm per seed | "
+        "wall: median [90% bootstrap] (all seeds) | wall target (<= 0.33) | ESS/s mmm / pmm: "
+        "median [90% bootstrap] (all seeds) | ESS/s target (>= 3) | mean MARE mmm / pmm | "
+        "90% coverage |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for size in HEAD_SIZES:
+        lines.append(_inside_prior_row(rows, size, suite, inside))
+    return [*lines, ""]
+
+
+def _inside_prior_row(rows, size, suite: str, inside: dict[tuple[int, int, int], bool]) -> str:
+    """One size's row of :func:`_inside_prior_lines`."""
+    label = f"| {size[0]}x{size[1]} |"
+    seeds, m_all, p_all = _seed_pairs(rows, size, suite)
+    if not seeds:
+        return f"{label} none | - | - | not run (time) | - | - | - | - | - |"
+    unchecked = [s for s in seeds if (*size, s) not in inside]
+    good = [s for s in seeds if inside.get((*size, s), False)]
+    checked = f"{len(good)} of {len(seeds)}" + (f": {_seed_text(good)}" if good else "")
+    if unchecked:
+        checked += f" ({_seed_text(unchecked)} not checked)"
+    cells = f"{label} {_seed_text(seeds)} | {checked} |"
+    _, m, p = _seed_pairs(rows, size, suite, set(good))
+    if len(good) < MIN_SEEDS:
+        few = f"too few seeds ({len(good)} < {MIN_SEEDS}) to judge"
+        walls = ", ".join(f"{a['wall_s'] / b['wall_s']:.2f}" for a, b in zip(m, p, strict=True))
+        return f"{cells} {walls or '-'} | {few} | - | {few} | - | {_accuracy_cells(m, p)}"
+    r, everyone = _seed_ratios(m, p), _seed_ratios(m_all, p_all)
+    return (
+        f"{cells} {', '.join(f'{w:.2f}' for w in r['walls'])} | "
+        f"{_interval_text(r['wall'], 2)} ({_interval_text(everyone['wall'], 2)}) | "
+        f"{'met' if r['wall_met'] else 'missed'} | "
+        f"{_interval_text(r['ess'], 1)} ({_interval_text(everyone['ess'], 1)}) | "
+        f"{'met' if r['ess_met'] else 'missed'} | {_accuracy_cells(m, p)}"
+    )
+
+
+def _accuracy_cells(mmm_rows, pmm_rows) -> str:
+    """'mean MARE mmm / pmm | mmm covered/channels, pmm covered/channels |' over the given
+    seeds' rows."""
+    if not mmm_rows:
+        return "- | - |"
+    mare = " / ".join(f"{np.mean([r['mare'] for r in t]):.3f}" for t in (mmm_rows, pmm_rows))
+    n = sum(r["n_channels"] for r in mmm_rows)
+    cover = ", ".join(
+        f"{tool} {sum(r['covered'] for r in t)}/{n}"
+        for tool, t in (("mmm", mmm_rows), ("pmm", pmm_rows))
+    )
+    return f"{mare} | {cover} |"
 
 
 def _scaling_table(rows, tool: str, key: str) -> list[str]:
@@ -589,27 +712,73 @@ def _prior_mass_lines() -> list[str]:
 
     record = prior_mass.load_prior_mass()
     lines = ["## Simulated truth against each tool's default priors", ""]
-    if record is None:
+    if record is None or "hdr_mass" not in record:
         rel = prior_mass.PRIOR_MASS.relative_to(ROOT)
-        return [*lines, f"Not computed yet (`{rel}` is missing; run the `priors` command).", ""]
+        return [
+            *lines,
+            f"Not computed yet (`{rel}` is missing or older than its highest-density rule; run "
+            "the `priors` command).",
+            "",
+        ]
     rows = record["rows"]
-    low, high = record["central_mass"]
-    datasets = sorted({(r["weeks"], r["channels"], r["seed"]) for r in rows})
+    groups = _prior_mass_groups(rows)
+    summaries = [prior_mass.summary(g) for _, g in groups]
+    lines += [
+        _prior_mass_intro(record),
+        "",
+        "| tool | parameter | default prior | units | "
+        f"{record['hdr_mass']:.0%} HDR | "
+        + " | ".join(f"quantiles, {name} ({_n_channels(g)} channels)" for name, g in groups)
+        + " |",
+        "|---|---|---|---|---|" + "---|" * len(groups),
+    ]
+    for i, first in enumerate(summaries[0]):
+        cells = [_quantile_cell(s[i]) for s in summaries]
+        lines.append(
+            f"| {TOOL_NAMES[first['tool']]} | `{first['parameter']}` | {first['prior']} | "
+            f"{prior_mass.UNITS[first['parameter']]} | {_hdr_text(first)} | "
+            + " | ".join(cells)
+            + " |"
+        )
+    lines += [
+        "",
+        *_prior_mass_findings(summaries[0], record["hdr_mass"]),
+        _inside_datasets_sentence(prior_mass.inside_by_dataset(rows), record["hdr_mass"]),
+        "",
+    ]
+    return lines
+
+
+def _prior_mass_groups(rows: list[dict[str, object]]) -> list[tuple[str, list[dict]]]:
+    """All rows, then those of each head-to-head size, each with a column title."""
     groups = [("all datasets", rows)]
     for weeks, channels in HEAD_SIZES:
         of_size = [r for r in rows if (r["weeks"], r["channels"]) == (weeks, channels)]
         if of_size:
             seeds = _seed_text({r["seed"] for r in of_size})
             groups.append((f"{weeks}x{channels}, seeds {seeds}", of_size))
-    summaries = [prior_mass.summary(g) for _, g in groups]
-    lines += [
+    return groups
+
+
+def _prior_mass_intro(record: dict[str, object]) -> str:
+    """What the section checks, the rule for inside, and which datasets it covers."""
+    import prior_mass
+
+    rows, mass = record["rows"], record["hdr_mass"]
+    datasets = sorted({(r["weeks"], r["channels"], r["seed"]) for r in rows})
+    return (
         "Each dataset's true channel parameters (`sim.truth`), mapped into each tool's own "
         "parameterization and units, and their quantile (prior CDF) under that tool's default "
         "prior: mmm's ROI (LogNormal around the 'auto' median, sigma 1), adstock and saturation; "
         "PyMC-Marketing's `adstock_alpha`, `saturation_lam` (spend divided by its maximum) and "
         "`saturation_beta` (KPI divided by its maximum). The conversions are derived in "
-        "`benchmarks/prior_mass.py`. A truth is outside a prior's mass when its quantile is "
-        f"below {low} or above {high} (outside the central {high - low:.0%}). Datasets: "
+        "`benchmarks/prior_mass.py`. A truth is inside a prior's mass when it lies in the "
+        f"prior's {mass:.0%} highest-density region (HDR), the shortest interval holding "
+        f"{mass:.0%} of the prior, where its density is highest: for a prior whose density is "
+        "largest at the lower end of its support (HalfNormal, Beta(1, 3)) that is a quantile "
+        f"<= {mass}, so a truth near 0 is in its densest part, not in a tail, and for a prior "
+        "with an interior mode (LogNormal, Beta(2, 2), Gamma(3, .)) the ends are the quantiles "
+        f"p and p + {mass} where the density is equal, found numerically. Datasets: "
         + (
             "every one both tools fitted in the results above"
             if datasets == prior_mass.datasets_of_results(load_results())
@@ -620,79 +789,75 @@ def _prior_mass_lines() -> list[str]:
         f"{record['date']} at commit {record['commit']} by "
         f"`{record['command']}`; per channel in `{prior_mass.PRIOR_MASS.relative_to(ROOT)}`. "
         "Only the channel parameters are checked (not the intercept, trend, seasonality, control "
-        "or noise priors).",
-        "",
-        "| tool | parameter | default prior | units | "
-        + " | ".join(f"quantiles, {name} ({_n_channels(g)} channels)" for name, g in groups)
-        + " |",
-        "|---|---|---|---|" + "---|" * len(groups),
-    ]
-    for i, first in enumerate(summaries[0]):
-        cells = [_quantile_cell(s[i], low, high) for s in summaries]
-        lines.append(
-            f"| {TOOL_NAMES[first['tool']]} | `{first['parameter']}` | {first['prior']} | "
-            f"{prior_mass.UNITS[first['parameter']]} | " + " | ".join(cells) + " |"
-        )
-    lines += ["", *_prior_mass_findings(summaries[0], low, high), ""]
-    return lines
+        "or noise priors)."
+    )
 
 
-def _quantile_cell(s: dict[str, object], low: float, high: float) -> str:
-    """'min-max', then how many are outside [low, high]."""
+def _hdr_text(s: dict[str, object]) -> str:
+    """A prior's HDR as values (when the same for every dataset) and as quantiles."""
+    q = s["hdr_quantiles"]
+    quantiles = f"quantiles {q[0]:.3g} to {q[1]:.3g}" if q else "quantiles vary by dataset"
+    if s["hdr"] is None:
+        return f"{quantiles} (values scale with the median)"
+    return f"{s['hdr'][0]:.3g} to {s['hdr'][1]:.3g} ({quantiles})"
+
+
+def _quantile_cell(s: dict[str, object]) -> str:
+    """'min-max' of the truths' quantiles, then how many lie outside the HDR."""
     outside = []
     if s["below"]:
-        outside.append(f"{s['below']} below {low}")
+        outside.append(f"{s['below']} below")
     if s["above"]:
-        outside.append(f"{s['above']} above {high}")
-    return f"{s['q_min']:.3f}-{s['q_max']:.3f}; " + (", ".join(outside) or "none outside")
+        outside.append(f"{s['above']} above")
+    text = f"{s['outside']} outside the HDR ({', '.join(outside)})" if outside else "none outside"
+    return f"{s['q_min']:.3f}-{s['q_max']:.3f}; {text}"
 
 
 def _n_channels(rows: list[dict[str, object]]) -> int:
     return len({(r["weeks"], r["channels"], r["seed"], r["channel"]) for r in rows})
 
 
-def _prior_mass_findings(summary: list[dict[str, object]], low: float, high: float) -> list[str]:
-    """Plain sentences: which truths are outside which prior, and what that means."""
+def _prior_mass_findings(summary: list[dict[str, object]], mass: float) -> list[str]:
+    """Plain sentences: which truths are outside which prior's HDR, and what that means."""
     lines = []
     for tool, name in TOOL_NAMES.items():
         mine = [s for s in summary if s["tool"] == tool]
-        if not any(s["below"] or s["above"] for s in mine):
+        if not any(s["outside"] for s in mine):
             n = mine[0]["n"] if mine else 0
             lines.append(
-                f"- **{name}**: all {n} truths of every parameter lie inside the central "
-                f"{high - low:.0%} of its default priors."
+                f"- **{name}**: all {n} truths of every parameter lie inside the {mass:.0%} HDR "
+                "of its default priors."
             )
-            continue
         for s in mine:
-            lines += _outside_sentences(name, s, low, high)
-    conflicts = [
-        f"{TOOL_NAMES[s['tool']]} `{s['parameter']}`"
-        for s in summary
-        if s["above"] or (s["below"] and not s["peak_at_zero"])
-    ]
+            lines += _outside_sentences(name, s, mass)
+    conflicts = [f"{TOOL_NAMES[s['tool']]} `{s['parameter']}`" for s in summary if s["outside"]]
     lines.append(
         "- In short: "
         + (
             "the simulated parameters sit inside both tools' default prior mass."
             if not conflicts
             else "the simulated parameters do **not** all sit inside both tools' default prior "
-            f"mass: some truths are in the far tail of {', '.join(conflicts)}. On those "
-            "channels that prior works against the truth, so a difference in ROI accuracy "
-            "between the tools can come partly from the priors, not only from the sampler."
+            f"mass: some truths are outside the {mass:.0%} HDR of {', '.join(conflicts)}. On "
+            "those channels that prior works against the truth, so a difference in ROI accuracy "
+            "between the tools can come partly from the priors, not only from the sampler; the "
+            "head-to-head targets are judged again on the seeds whose truths all lie inside "
+            "both tools' priors (*Head to head* above)."
         )
     )
     return lines
 
 
-def _outside_sentences(name: str, s: dict[str, object], low: float, high: float) -> list[str]:
-    """What the truths outside one prior's central mass mean (none: [])."""
+def _outside_sentences(name: str, s: dict[str, object], mass: float) -> list[str]:
+    """What the truths outside one prior's HDR mean, or a note on a prior whose density is
+    largest at 0 when its truths sit low in it (otherwise: [])."""
     head = f"- **{name} `{s['parameter']}`** ({s['prior']}): "
+    hdr = s["hdr"]
     lines = []
     if s["above"]:
         lines.append(
             head
-            + f"{s['above']} of {s['n']} truths lie above its {high} quantile"
-            + (f" ({s['bounds'][1]:.3g})" if s["bounds"] else "")
+            + f"{s['above']} of {s['n']} truths lie above its {mass:.0%} HDR"
+            + (f" (above {hdr[1]:.3g})" if hdr else "")
             + f", outside the prior's mass; the largest is {s['truth_max']:.3g}"
             + (
                 f". {s['above_flighted']} of them are flighted channels, bought in bursts, "
@@ -701,22 +866,37 @@ def _outside_sentences(name: str, s: dict[str, object], low: float, high: float)
                 else "."
             )
         )
-    if s["below"] and s["peak_at_zero"]:
+    if s["below"]:
         lines.append(
             head
-            + f"{s['below']} of {s['n']} truths lie below its {low} quantile"
-            + (f" ({s['bounds'][0]:.3g})" if s["bounds"] else "")
-            + ". This prior's density is highest at 0, so these truths sit in its densest "
-            "region, not in a tail; the prior is wide for them instead (the truths range "
-            f"from {s['truth_min']:.3g} to {s['truth_max']:.3g}, the largest at quantile "
-            f"{s['q_max']:.3f})."
+            + f"{s['below']} of {s['n']} truths lie below its {mass:.0%} HDR"
+            + (f" (below {hdr[0]:.3g})" if hdr else "")
+            + ", outside the prior's mass."
         )
-    elif s["below"]:
+    if not s["outside"] and s["peak_at_zero"] and s["q_max"] < 0.5:
         lines.append(
-            head + f"{s['below']} of {s['n']} truths lie below its {low} quantile, outside the "
-            "prior's mass."
+            head + f"all {s['n']} truths are inside, at quantiles {s['q_min']:.4f}-"
+            f"{s['q_max']:.3f} (values {s['truth_min']:.3g}-{s['truth_max']:.3g}): the low end "
+            "of a prior whose density is highest at 0, its densest part, not a tail; the prior "
+            "is wide for them rather than against them."
         )
     return lines
+
+
+def _inside_datasets_sentence(inside: dict[tuple[int, int, int], bool], mass: float) -> str:
+    """How many datasets have every truth inside both tools' HDR, and which."""
+    good: dict[tuple[int, int], list[int]] = {}
+    for (weeks, channels, seed), ok in sorted(inside.items()):
+        if ok:
+            good.setdefault((weeks, channels), []).append(seed)
+    which = "; ".join(
+        f"{w}x{c} seed{'s' if len(s) > 1 else ''} {_seed_text(s)}" for (w, c), s in good.items()
+    )
+    head = (
+        f"- {sum(inside.values())} of {len(inside)} datasets have every true channel parameter "
+        f"inside the {mass:.0%} HDR of both tools' default priors"
+    )
+    return head + (f": {which}." if which else ".")
 
 
 def _seed_text(seeds) -> str:
@@ -849,6 +1029,7 @@ def write_doc() -> None:
         "",
         *_ratio_table(rows),
         "",
+        *_inside_prior_lines(rows),
         "### First fit on a fresh machine (empty PyTensor cache in every process)",
         "",
         "Here numba compiles every operation of the graph as well as the graph itself. That "

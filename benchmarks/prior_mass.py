@@ -7,6 +7,14 @@ plausible under both sets of priors, so this module maps every true channel para
 returns its prior quantile (the prior CDF at the truth). It only simulates data; nothing is
 fitted.
 
+A truth is *inside* a prior's mass when it lies in the prior's 98% highest-density region (HDR):
+the set of values where the density is highest, holding 98% of the prior's probability. For a
+unimodal prior that set is the shortest interval holding 98%, from quantile ``p`` to quantile
+``p + 0.98``, with the density equal at both ends (:func:`hdr_quantiles`). When the density is
+largest at the lower end of the support (HalfNormal, Beta(1, 3)) ``p`` is 0 and the rule is
+quantile <= 0.98; a truth near 0 is then in the densest region, not in a tail. For a prior with an
+interior mode (LogNormal, Beta(2, 2), Gamma(3, .)) ``p`` is found numerically.
+
 The priors checked, each in its tool's units:
 
 * mmm (``mmm.model.transforms`` and ``mmm.model.config``): ``roi`` LogNormal with median
@@ -24,12 +32,12 @@ import re
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
+from scipy import optimize, stats
 
 ROOT = Path(__file__).resolve().parents[1]
 PRIOR_MASS = ROOT / "benchmarks" / "results" / "prior_mass.json"
-#: A truth is outside a prior's central mass when its quantile is below LOW or above HIGH.
-LOW, HIGH = 0.01, 0.99
+#: Probability of the highest-density region a truth must lie in to be inside a prior's mass.
+HDR_MASS = 0.98
 
 #: A prior as ``(pymc distribution name, keyword arguments)``, as mmm.model.transforms has it.
 PriorTuple = tuple[str, dict[str, float]]
@@ -80,13 +88,45 @@ def scipy_prior(prior: PriorTuple):
     raise ValueError(f"no scipy equivalent for prior {name}")
 
 
-def peak_at_zero(prior: PriorTuple) -> bool:
-    """Whether the prior's density is highest at zero (HalfNormal; Beta or Gamma with alpha <= 1).
+def _density_at_quantile(dist, q: float) -> float:
+    """The density at the ``q`` quantile; 0 at an infinite end of the support."""
+    x = float(dist.ppf(q))
+    return 0.0 if np.isinf(x) else float(dist.pdf(x))
 
-    For such a prior a quantile near 0 is its densest region, not a tail the truth is far into.
+
+def hdr_quantiles(dist, mass: float = HDR_MASS) -> tuple[float, float]:
+    """The quantiles ``(p, p + mass)`` that bound a unimodal prior's highest-density region.
+
+    The shortest interval holding ``mass`` runs from quantile ``p`` to ``p + mass``; its width
+    ``ppf(p + mass) - ppf(p)`` has derivative ``1 / f(ppf(p + mass)) - 1 / f(ppf(p))`` in ``p``,
+    zero where the density ``f`` is equal at both ends. That root is found with Brent's method.
+    When the density at the lower end of the support is already at least the density at the
+    ``mass`` quantile (a density largest at the lower end: HalfNormal, Beta(1, 3)), ``p`` is 0;
+    when the density is largest at the upper end, ``p`` is ``1 - mass``.
+
+    Parameters
+    ----------
+    dist : scipy.stats frozen distribution
+        A unimodal continuous distribution (:func:`scipy_prior`).
+    mass : float
+        Probability the region holds.
+
+    Returns
+    -------
+    tuple of float
+        ``(p, p + mass)``.
     """
-    name, p = prior
-    return name == "HalfNormal" or (name in ("Beta", "Gamma") and p["alpha"] <= 1.0)
+
+    def gap(p: float) -> float:
+        return _density_at_quantile(dist, p) - _density_at_quantile(dist, p + mass)
+
+    if gap(0.0) >= 0:
+        p = 0.0
+    elif gap(1.0 - mass) <= 0:
+        p = 1.0 - mass
+    else:
+        p = float(optimize.brentq(gap, 0.0, 1.0 - mass, xtol=1e-14))
+    return p, p + mass
 
 
 def prior_text(prior: PriorTuple) -> str:
@@ -223,9 +263,11 @@ def prior_quantiles(sim) -> list[dict[str, object]]:
     list of dict
         One row per channel, tool and parameter: ``channel``, ``flighted`` (bought in bursts,
         so its largest week is far above its mean), ``tool`` ('mmm' or 'pmm'), ``parameter``
-        (the tool's own name), ``prior`` (text), ``peak_at_zero`` (see :func:`peak_at_zero`),
-        ``prior_bounds`` (the prior's LOW and HIGH quantiles), ``truth`` (in the tool's units)
-        and ``quantile`` (the prior CDF at the truth).
+        (the tool's own name), ``prior`` (text), ``peak_at_zero`` (the density is largest at
+        the lower end of the support, so the HDR starts there), ``hdr_quantiles`` and ``hdr``
+        (the ends of the prior's HDR_MASS highest-density region as quantiles and as values),
+        ``truth`` (in the tool's units), ``quantile`` (the prior CDF at the truth) and
+        ``inside_hdr`` (the truth lies in that region).
     """
     from mmm.model.simulate import FLIGHTED
 
@@ -238,21 +280,26 @@ def prior_quantiles(sim) -> list[dict[str, object]]:
     for name in sim.channels:
         for tool, (truth, priors) in tools.items():
             for parameter, prior in priors.items():
-                value, dist = truth[name][parameter], scipy_prior(prior)
-                rows.append(
-                    {
-                        "channel": name,
-                        "flighted": name in FLIGHTED,
-                        "tool": tool,
-                        "parameter": parameter,
-                        "prior": prior_text(prior),
-                        "peak_at_zero": peak_at_zero(prior),
-                        "prior_bounds": [round(float(v), 6) for v in dist.ppf([LOW, HIGH])],
-                        "truth": round(value, 6),
-                        "quantile": round(float(dist.cdf(value)), 6),
-                    }
-                )
+                tag = {"channel": name, "flighted": name in FLIGHTED, "tool": tool}
+                rows.append(tag | _truth_in_prior(parameter, prior, truth[name][parameter]))
     return rows
+
+
+def _truth_in_prior(parameter: str, prior: PriorTuple, value: float) -> dict[str, object]:
+    """One truth against one prior: the prior, its HDR, the truth's quantile, inside or not."""
+    dist = scipy_prior(prior)
+    lo, hi = hdr_quantiles(dist)
+    quantile = float(dist.cdf(value))
+    return {
+        "parameter": parameter,
+        "prior": prior_text(prior),
+        "peak_at_zero": lo == 0.0,
+        "hdr_quantiles": [round(lo, 6), round(hi, 6)],
+        "hdr": [round(float(v), 6) for v in dist.ppf([lo, hi])],
+        "truth": round(value, 6),
+        "quantile": round(quantile, 6),
+        "inside_hdr": bool(lo <= quantile <= hi),
+    }
 
 
 def datasets_of_results(rows: list[dict[str, object]]) -> list[tuple[int, int, int]]:
@@ -276,6 +323,25 @@ def prior_mass_rows(datasets: list[tuple[int, int, int]]) -> list[dict[str, obje
     return out
 
 
+def inside_by_dataset(rows: list[dict[str, object]]) -> dict[tuple[int, int, int], bool]:
+    """Per dataset (weeks, channels, seed): whether every truth lies inside its prior's HDR.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Rows of :func:`prior_mass_rows` (or of the JSON record), both tools' parameters.
+
+    Returns
+    -------
+    dict of (weeks, channels, seed) -> bool
+    """
+    out: dict[tuple[int, int, int], bool] = {}
+    for r in rows:
+        key = (r["weeks"], r["channels"], r["seed"])
+        out[key] = out.get(key, True) and bool(r["inside_hdr"])
+    return out
+
+
 def summary(rows: list[dict[str, object]]) -> list[dict[str, object]]:
     """Per tool and parameter: its prior, the range of the truths' quantiles, how many are out.
 
@@ -288,37 +354,48 @@ def summary(rows: list[dict[str, object]]) -> list[dict[str, object]]:
     -------
     list of dict
         ``tool``, ``parameter``, ``prior`` (its text; a median that varies by dataset, as the
-        'auto' ROI median does, reads ``median=auto``), ``bounds`` (the prior's LOW and HIGH
-        quantiles; None when the prior varies by dataset), ``n``, ``truth_min``,
-        ``truth_max``, ``q_min``, ``q_max``, ``below`` (quantile < LOW), ``above`` (quantile >
-        HIGH), ``below_flighted`` and ``above_flighted`` (those of flighted channels) and
-        ``peak_at_zero``.
+        'auto' ROI median does, reads ``median=auto``), ``hdr_quantiles`` and ``hdr`` (the
+        ends of the prior's highest-density region; None when they vary by dataset), ``n``,
+        ``truth_min``, ``truth_max``, ``q_min``, ``q_max``, ``below`` and ``above`` (truths
+        outside the HDR, below or above it), ``outside`` (their sum), ``below_flighted`` and
+        ``above_flighted`` (those of flighted channels) and ``peak_at_zero``.
     """
     groups: dict[tuple[str, str], list[dict[str, object]]] = {}
     for r in rows:
         groups.setdefault((r["tool"], r["parameter"]), []).append(r)
     out = []
     for (tool, parameter), group in groups.items():
-        q = np.array([r["quantile"] for r in group])
+        q = [r["quantile"] for r in group]
+        below = [r for r in group if _outside_side(r) == "below"]
+        above = [r for r in group if _outside_side(r) == "above"]
         out.append(
             {
                 "tool": tool,
                 "parameter": parameter,
                 "prior": _common_prior([r["prior"] for r in group]),
-                "bounds": _common_bounds([r["prior_bounds"] for r in group]),
+                "hdr_quantiles": _common_bounds([r["hdr_quantiles"] for r in group]),
+                "hdr": _common_bounds([r["hdr"] for r in group]),
                 "n": len(group),
                 "truth_min": min(r["truth"] for r in group),
                 "truth_max": max(r["truth"] for r in group),
-                "q_min": float(q.min()),
-                "q_max": float(q.max()),
-                "below": int((q < LOW).sum()),
-                "above": int((q > HIGH).sum()),
-                "above_flighted": sum(r["quantile"] > HIGH and r["flighted"] for r in group),
-                "below_flighted": sum(r["quantile"] < LOW and r["flighted"] for r in group),
+                "q_min": min(q),
+                "q_max": max(q),
+                "below": len(below),
+                "above": len(above),
+                "outside": len(below) + len(above),
+                "below_flighted": sum(r["flighted"] for r in below),
+                "above_flighted": sum(r["flighted"] for r in above),
                 "peak_at_zero": bool(group[0]["peak_at_zero"]),
             }
         )
     return out
+
+
+def _outside_side(row: dict[str, object]) -> str | None:
+    """'below' or 'above' the prior's HDR for a truth outside it, None for one inside."""
+    if row["inside_hdr"]:
+        return None
+    return "below" if row["quantile"] <= row["hdr_quantiles"][0] else "above"
 
 
 def _common_prior(texts: list[str]) -> str:
@@ -340,7 +417,7 @@ def write_prior_mass(
         "date": date,
         "commit": commit,
         "command": command,
-        "central_mass": [LOW, HIGH],
+        "hdr_mass": HDR_MASS,
         "summary": summary(rows),
         "rows": rows,
     }
@@ -364,19 +441,17 @@ def print_table(rows: list[dict[str, object]]) -> None:
     for (weeks, channels, seed, channel), cells in lines.items():
         text = " ".join(_cell(cells[p]) for p in params)
         print(f"{weeks}x{channels:<3} {seed:>4} {channel:<12} {text}")
-    print(f"\n'!': quantile outside [{LOW}, {HIGH}]\n")
+    print(f"\n'!': outside the prior's {HDR_MASS:.0%} highest-density region\n")
     for s in summary(rows):
         print(
             f"{s['tool']:>3} {s['parameter']:<16} {s['prior']:<38} n={s['n']:<4} "
-            f"quantiles {s['q_min']:.3f}-{s['q_max']:.3f}, below {LOW}: {s['below']}, "
-            f"above {HIGH}: {s['above']}"
+            f"quantiles {s['q_min']:.3f}-{s['q_max']:.3f}, outside the HDR: {s['outside']} "
+            f"({s['below']} below, {s['above']} above)"
         )
+    inside = inside_by_dataset(rows)
+    print(f"datasets with every truth inside both tools' HDR: {sum(inside.values())}/{len(inside)}")
 
 
 def _cell(row: dict[str, object]) -> str:
-    """Truth and quantile, '!' when the quantile is outside [LOW, HIGH]."""
-    return f"{row['truth']:>9.3g} q{row['quantile']:.4f}" + ("!" if _out(row) else " ")
-
-
-def _out(row: dict[str, object]) -> bool:
-    return not LOW <= row["quantile"] <= HIGH
+    """Truth and quantile, '!' when the truth is outside the prior's highest-density region."""
+    return f"{row['truth']:>9.3g} q{row['quantile']:.4f}" + (" " if row["inside_hdr"] else "!")

@@ -364,7 +364,10 @@ def sample(
     cores = max(1, min(sampler.chains, os.cpu_count() or 1))
     with propagate_interrupts() as stops:
         if sampler.backend == "nutpie":
-            return _sample_nutpie(model, sampler, cores, progress, stage, reuse_key, stops, pilot)
+            idata, compile_s, sample_s = _sample_nutpie(
+                model, sampler, cores, progress, stage, reuse_key, stops, pilot
+            )
+            return without_empty_variables(idata), compile_s, sample_s
         stage(f"sampling with {sampler.backend}")
         start = time.perf_counter()
         with model, warnings.catch_warnings():
@@ -382,7 +385,23 @@ def sample(
                 # PyMC's own sampler stops (keeping the draws so far) when this raises
                 callback=stops.check if sampler.backend == "pymc" else None,
             )
-    return idata, float("nan"), time.perf_counter() - start
+    return without_empty_variables(idata), float("nan"), time.perf_counter() - start
+
+
+def without_empty_variables(idata: xr.DataTree) -> xr.DataTree:
+    """``idata`` without the posterior's variables of no elements, and their empty dims.
+
+    The model holds the parameters of every transform, those no channel uses with no elements
+    (:meth:`mmm.model.transforms.ChannelPlan.family_index`); they carry nothing to keep.
+    """
+    posterior = idata["posterior"].to_dataset()
+    empty = [name for name, var in posterior.data_vars.items() if var.size == 0]
+    if not empty:
+        return idata
+    posterior = posterior.drop_vars(empty)
+    unused = [dim for dim in posterior.dims if posterior.sizes[dim] == 0]
+    idata["posterior"] = xr.DataTree(posterior.drop_dims(unused))
+    return idata
 
 
 def _sample_nutpie(

@@ -41,17 +41,34 @@ def per_channel(values: list) -> np.ndarray | float | str:
     return np.array(values)
 
 
-def transform_parameters(config: Config, plan: ChannelPlan) -> dict[str, pt.TensorVariable]:
-    """The adstock and saturation parameters, one vector per transform over its channels."""
+def transform_parameters(
+    config: Config, plan: ChannelPlan, every_transform: bool = False
+) -> dict[str, pt.TensorVariable]:
+    """The adstock and saturation parameters, one vector per transform over its channels.
+
+    Parameters
+    ----------
+    config : Config
+    plan : ChannelPlan
+    every_transform : bool
+        Make the parameters of every registered transform, those no channel uses with no
+        elements (their dims empty; see :meth:`ChannelPlan.family_index`), so that the model
+        graph does not depend on which transforms the channels use.
+
+    Returns
+    -------
+    dict of str -> TensorVariable
+        Keyed by :meth:`ChannelPlan.param_name`.
+    """
     params = {}
     for kind, registry in (("adstock", ADSTOCKS), ("saturation", SATURATIONS)):
-        for name in plan.groups(kind):
+        for name in registry if every_transform else plan.groups(kind):
             members = [config.channels[i] for i in plan.members(kind, name)]
             for param, (dist, kwargs) in registry[name].default_priors.items():
                 default = Prior.of(dist, **kwargs)
                 priors = [_channel_transform(c, kind).priors.get(param, default) for c in members]
                 var = plan.param_name(name, param)
-                params[var] = vector_prior_rv(var, priors, plan.dim_name(name))
+                params[var] = vector_prior_rv(var, priors or [default], plan.dim_name(name))
     return params
 
 

@@ -14,6 +14,7 @@ Conventions (see ``docs/model.md``):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -372,6 +373,41 @@ class ChannelPlan:
         concat = [i for g in self.groups(kind) for i in self.members(kind, g)]
         return concat, np.argsort(concat)
 
+    @staticmethod
+    def index_name(kind: str, transform: str) -> str:
+        """Model data holding the channels that use ``transform`` (e.g. 'saturation_hill_index')."""
+        return f"{kind}_{transform}_index"
+
+    def family_index(self) -> dict[str, np.ndarray]:
+        """Which channels use which transform, as arrays the model takes as data.
+
+        For each kind: every registered transform's channel positions (:meth:`index_name`,
+        empty when unused) and ``'<kind>_order'``, the permutation from the transforms'
+        concatenation back to channel order. With these as data the model holds every
+        transform, so choosing another adstock or saturation reuses the compiled model (see
+        :meth:`weights`).
+        """
+        out = {}
+        for kind, registry in (("adstock", ADSTOCKS), ("saturation", SATURATIONS)):
+            concat = []
+            for name in registry:
+                members = self.members(kind, name)
+                out[self.index_name(kind, name)] = np.array(members, dtype="int64")
+                concat += members
+            out[f"{kind}_order"] = np.argsort(concat).astype("int64")
+        return out
+
+    def _every_transform(
+        self, kind: str, params: dict[str, Any], families: dict[str, Any]
+    ) -> list[tuple[Component, list[Any], Any]]:
+        """``(transform, its parameters, its channels' positions)`` for every transform of
+        ``kind``, from ``families`` (:meth:`family_index` as model data)."""
+        registry = ADSTOCKS if kind == "adstock" else SATURATIONS
+        return [
+            (comp, self._values(name, params), families[self.index_name(kind, name)])
+            for name, comp in registry.items()
+        ]
+
     def lag_layout(self) -> tuple[np.ndarray, np.ndarray]:
         """Lag numbers ``0..L-1`` (L,) and the mask (M, L) of each channel's lags in use.
 
@@ -385,13 +421,28 @@ class ChannelPlan:
         params: dict[str, Any],
         xp: ModuleType = np,
         layout: tuple[Any, Any] | None = None,
+        families: dict[str, Any] | None = None,
     ) -> Any:
         """Normalized adstock weights, shape (..., M, L); zero beyond each channel's max_lag.
 
         ``layout`` is :meth:`lag_layout` as the caller holds it (e.g. model data); without it
-        the lags and mask are constants of this plan.
+        the lags and mask are constants of this plan. ``families`` is :meth:`family_index` as
+        model data (pytensor graphs only): every adstock is evaluated on its channels (none
+        for an unused one) and the blocks are put back in channel order, so the graph does not
+        depend on which channel uses which transform.
         """
         lags, mask = layout if layout is not None else (np.arange(self.n_lags, dtype=float), None)
+        if families is not None:
+            blocks = [
+                comp.function(lags, *values, xp=xp)
+                for comp, values, _ in self._every_transform("adstock", params, families)
+            ]
+            raw = xp.concatenate(blocks, axis=-2)[..., families["adstock_order"], :]
+            if mask is not None:
+                raw = raw * mask
+            elif any(lag < self.n_lags for lag in self.max_lag):
+                raw = raw * self.lag_layout()[1]
+            return raw / xp.sum(raw, axis=-1, keepdims=True)
         blocks = []
         for name in self.groups("adstock"):
             comp = ADSTOCKS[name]
@@ -410,23 +461,44 @@ class ChannelPlan:
         _, back = self._order("adstock")
         return xp.concatenate(blocks, axis=-2)[..., back, :]
 
+    def _values(self, transform: str, params: dict[str, Any]) -> list[Any]:
+        """The parameters of ``transform`` from ``params``, in its function's order."""
+        registry = ADSTOCKS if transform in ADSTOCKS else SATURATIONS
+        return [params[self.param_name(transform, p)] for p in registry[transform].params]
+
     def saturate(
-        self, x: Any, params: dict[str, Any], xp: ModuleType = np, lagged: bool | None = None
+        self,
+        x: Any,
+        params: dict[str, Any],
+        xp: ModuleType = np,
+        lagged: bool | None = None,
+        families: dict[str, Any] | None = None,
     ) -> Any:
         """Apply each channel's saturation to ``x``.
 
         ``x`` is (..., T, M), or has its channel axis at -2: the lag tensor (..., T, M, L)
         when saturation comes first, or a panel's time-last (..., M, T). ``lagged`` says which
         (default: a 3-d or larger ``x`` with saturation first is the lag tensor).
+        ``families``: see :meth:`weights`.
         """
+        if lagged is None:
+            lagged = getattr(x, "ndim", 0) >= 3 and not self.adstock_first
+        if families is not None:
+            parts = []
+            for comp, values, idx in self._every_transform("saturation", params, families):
+                part = x[..., idx, :] if lagged else x[..., idx]
+                values = [v[:, None] if lagged else v for v in values]
+                parts.append(comp.function(part, *values, xp=xp))
+            order = families["saturation_order"]
+            if lagged:
+                return xp.concatenate(parts, axis=-2)[..., order, :]
+            return xp.concatenate(parts, axis=-1)[..., order]
         blocks = []
         for name in self.groups("saturation"):
             comp = SATURATIONS[name]
             idx = self.members("saturation", name)
             values = [params[self.param_name(name, p)] for p in comp.params]
             blocks.append((idx, comp, values))
-        if lagged is None:
-            lagged = getattr(x, "ndim", 0) >= 3 and not self.adstock_first
         if len(blocks) == 1:  # one saturation for all channels: no index constants
             _, comp, values = blocks[0]
             vals = [v[..., None, :, None] if lagged else v[..., None, :] for v in values]
@@ -451,6 +523,7 @@ class ChannelPlan:
         params: dict[str, Any],
         xp: ModuleType = np,
         layout: tuple[Any, Any] | None = None,
+        families: dict[str, Any] | None = None,
     ) -> Any:
         """Saturated, adstocked response per period and channel, shape (..., T, M), in [0, 1).
 
@@ -464,12 +537,14 @@ class ChannelPlan:
             ``numpy`` (leading draw dimensions allowed) or ``pytensor.tensor``.
         layout : tuple, optional
             :meth:`lag_layout` as model data (see :meth:`weights`).
+        families : dict, optional
+            :meth:`family_index` as model data (see :meth:`weights`).
         """
-        w = self.weights(params, xp=xp, layout=layout)
+        w = self.weights(params, xp=xp, layout=layout, families=families)
         if self.adstock_first:
             adstocked = _convolve(lagged_x, w, xp)
-            return self.saturate(adstocked, params, xp=xp)
-        saturated = self.saturate(lagged_x, params, xp=xp)
+            return self.saturate(adstocked, params, xp=xp, families=families)
+        saturated = self.saturate(lagged_x, params, xp=xp, families=families)
         if getattr(saturated, "ndim", 3) > 3:  # numpy with draws: (..., T, M, L)
             return np.einsum("...tml,...ml->...tm", saturated, w)
         return _convolve(saturated, w, xp)
@@ -497,20 +572,29 @@ def padded_spend(x: np.ndarray, max_lag: int) -> np.ndarray:
     return np.ascontiguousarray(np.pad(x, pad))
 
 
-def shifted_response(plan: ChannelPlan, padded: Any, params: dict[str, Any], xp: ModuleType) -> Any:
+def shifted_response(
+    plan: ChannelPlan,
+    padded: Any,
+    params: dict[str, Any],
+    xp: ModuleType,
+    families: dict[str, Any] | None = None,
+) -> Any:
     """:meth:`ChannelPlan.response` from padded spend (:func:`padded_spend`), shape (..., M, T).
 
     The lag sum ``sum_l w[m, l] x[m, t - l]`` is a sum of L shifted slices of the padded
     series, so the number of periods stays symbolic and no (M, T, L) tensor is built. With
     saturation first, the padded zeros saturate to zero, so the same sum applies after it.
-    The result keeps the input's time-last layout.
+    The result keeps the input's time-last layout. ``families``: see :meth:`ChannelPlan.weights`.
     """
-    weights = plan.weights(params, xp=xp)  # (M, L)
+    weights = plan.weights(params, xp=xp, families=families)  # (M, L)
     n_lags = plan.n_lags
-    x = padded if plan.adstock_first else plan.saturate(padded, params, xp=xp, lagged=True)
+    saturate = functools.partial(
+        plan.saturate, params=params, xp=xp, lagged=True, families=families
+    )
+    x = padded if plan.adstock_first else saturate(padded)
     end = x.shape[-1]
     total = 0.0
     for lag in range(n_lags):
         stop = end - lag if lag else None
         total = total + weights[..., lag, None] * x[..., n_lags - 1 - lag : stop]
-    return plan.saturate(total, params, xp=xp, lagged=True) if plan.adstock_first else total
+    return saturate(total) if plan.adstock_first else total

@@ -12,7 +12,8 @@ Every run is a whole ``mmm fit`` process on the shipped example (156 weeks x 5 c
   model folder).
 * **edits**: a cache that holds only the example's structure (copied afresh for each edit, so
   every edited structure is new to it while the operations' compiled code is warm) and one
-  edited config: ``max_lag`` 8 -> 12, Hill instead of logistic saturation, a control added.
+  edited config: ``max_lag`` 8 -> 12, Hill instead of logistic saturation, Weibull instead of
+  geometric adstock, a control added.
   Target: each at most 1.5x the refit's wall time.
 
 Rows go to benchmarks/results/first_fit.jsonl with the commit and package versions.
@@ -87,6 +88,8 @@ def edited(base: dict, edit: str, work: Path) -> dict:
         config["defaults"]["adstock"]["max_lag"] = 12
     elif edit == "hill":
         config["defaults"]["saturation"] = {"type": "hill"}
+    elif edit == "weibull_adstock":
+        config["defaults"]["adstock"] = config["defaults"]["adstock"] | {"type": "weibull"}
     elif edit == "control_added":
         data = pd.read_csv(work / "data" / "example.csv")
         data["price"] = np.random.default_rng(0).normal(10.0, 1.0, len(data)).round(2)
@@ -116,7 +119,7 @@ def main() -> None:
         for repeat in range(args.repeats):
             rows.append({"case": "refit", "repeat": repeat} | timed_fit(config, seen, work))
             print(json.dumps(rows[-1]), flush=True)
-        for edit in ("max_lag_12", "hill", "control_added"):
+        for edit in ("max_lag_12", "hill", "weibull_adstock", "control_added"):
             cache = work / f"cache-{edit}"
             shutil.copytree(seen, cache)
             path = work / "configs" / f"{edit}.yaml"

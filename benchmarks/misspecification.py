@@ -83,6 +83,8 @@ CASES = {
 #: The case made by the fitted model class (listed last so the other cases keep their seeds).
 REFERENCE = "well_specified"
 TREND_GP = {"type": "gp", "lengthscale_weeks": 52, "basis_functions": 20}
+#: Label of the rows run at mmm's default chain length (2 x (1000 + 1000)).
+DEFAULT_LENGTH_LABEL = "default_length"
 TOOLS = {
     "mmm": "linear",
     "mmm_piecewise": {"type": "piecewise", "changepoints": 10},
@@ -637,25 +639,11 @@ def write_doc(label: str = "full") -> None:
         "Bootstrap 90% intervals resample whole fits (case x seed, 4 channels each) with "
         "replacement, 4,000 times.",
         "",
-        "| tool | fits | channels judged | 90% coverage [bootstrap 90%] | mean abs rel. error "
-        "[bootstrap 90%] | mean rel. width | max R-hat | fits with divergences | failed fits |",
-        "|---|---|---|---|---|---|---|---|---|",
     ]
-    for tool in tools:
-        done = _by(suite, tool=tool)
-        p = _pool(done)
-        clo, chi = _bootstrap(done, "coverage")
-        elo, ehi = _bootstrap(done, "error")
-        failed = sum(f.get("status") != "ok" for f in suite if f["tool"] == tool)
-        lines.append(
-            f"| {tool} | {len(done)} | {p['n']} | {p['coverage']:.3f} [{clo:.3f}, {chi:.3f}] | "
-            f"{p['error']:.3f} [{elo:.3f}, {ehi:.3f}] | {p['width']:.2f} | "
-            f"{max(f['rhat_max'] for f in done):.3f} | "
-            f"{sum(f['divergences'] > 0 for f in done)} | {failed} |"
-        )
+    lines += _pooled_table(suite, tools)
     lines += ["", *_ratio_table(fits, cases), ""]
     lines += [*_targets(suite, suite_cases), "", *_where_wrong(fits, suite_cases), ""]
-    lines += ["## Seed by seed", "", *_seed_table(fits, cases, tools), ""]
+    lines += [*_default_length_lines(), "## Seed by seed", "", *_seed_table(fits, cases, tools), ""]
     lines += ["## Priors (as recorded by the fits)", ""]
     for tool in tools:
         priors = next((f["priors"] for f in _by(fits, tool=tool)), {})
@@ -671,6 +659,69 @@ def write_doc(label: str = "full") -> None:
         *_provenance(everything),
     ]
     DOC.write_text("\n".join(lines) + "\n")
+
+
+def _pooled_table(suite: list[dict], tools: list[str]) -> list[str]:
+    """Per tool: pooled coverage and error with bootstrap intervals, width, R-hat, divergences."""
+    lines = [
+        "| tool | fits | channels judged | 90% coverage [bootstrap 90%] | mean abs rel. error "
+        "[bootstrap 90%] | mean rel. width | max R-hat | fits with R-hat > 1.01 | fits with "
+        "divergences | median sampling s | failed fits |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for tool in tools:
+        done = _by(suite, tool=tool)
+        p = _pool(done)
+        clo, chi = _bootstrap(done, "coverage")
+        elo, ehi = _bootstrap(done, "error")
+        failed = sum(f.get("status") != "ok" for f in suite if f["tool"] == tool)
+        lines.append(
+            f"| {tool} | {len(done)} | {p['n']} | {p['coverage']:.3f} [{clo:.3f}, {chi:.3f}] | "
+            f"{p['error']:.3f} [{elo:.3f}, {ehi:.3f}] | {p['width']:.2f} | "
+            f"{max(f['rhat_max'] for f in done):.3f} | "
+            f"{sum(f['rhat_max'] > 1.01 for f in done)} | "
+            f"{sum(f['divergences'] > 0 for f in done)} | "
+            f"{np.median([f['sample_s'] for f in done]):.1f} | {failed} |"
+        )
+    return lines
+
+
+def _default_length_lines(label: str = DEFAULT_LENGTH_LABEL) -> list[str]:
+    """The section on the run at mmm's default chain length, when its rows exist."""
+    everything = load_fits(label)
+    complete = _complete(everything)
+    fits = [f for f in everything if f["seed"] in complete]
+    suite = [f for f in fits if f["case"] != REFERENCE]
+    tools = [t for t in TOOLS if _by(suite, tool=t)]
+    if not tools:
+        return []
+    settings = sorted({(f["chains"], f["tune"], f["draws"]) for f in _by(fits)})
+    per_case = [
+        f"| `{case}` | " + " | ".join(_cell(_by(fits, case=case, tool=t)) for t in tools) + " |"
+        for case in [c for c in CASES if _by(fits, case=c)]
+    ]
+    command = (
+        f"`.venv/bin/python benchmarks/misspecification.py run --tools {','.join(tools)} "
+        f"--seeds {_seed_text(complete)} --tune 1000 --draws 1000 --label {label}`"
+    )
+    return [
+        "## At mmm's default chain length",
+        "",
+        "mmm's trends again at chains / tune / draws "
+        + ", ".join(f"{c} / {t} / {d}" for c, t, d in settings)
+        + f" (mmm's default), seeds {_seed_text(complete)}, rows labelled `{label}` "
+        f"(command: {command}). Pooled over the {len({f['case'] for f in suite})} "
+        f"misspecified cases (`{REFERENCE}` left out):",
+        "",
+        *_pooled_table(suite, tools),
+        "",
+        "Per case: 90% coverage / mean |relative ROI error| / mean relative width (channels).",
+        "",
+        "| case | " + " | ".join(tools) + " |",
+        "|---|" + "---|" * len(tools),
+        *per_case,
+        "",
+    ]
 
 
 def _targets(fits, cases) -> list[str]:

@@ -250,7 +250,7 @@ ADVICE = {
     "holdout": "the model predicts periods it did not see poorly; it may be overfitting",
     "residuals": "the model misses a slow movement of the KPI (a bent trend, a missing "
     "driver); channels whose spend moves with it may absorb it, so their ROI may be off. Try a "
-    "flexible trend (trend: {type: piecewise}) or the missing control",
+    "flexible trend (trend: {type: gp} or {type: piecewise}) or the missing control",
 }
 
 

@@ -23,12 +23,12 @@ from mmm.model.simulate_panel import panel_config, simulate_panel
 
 
 def small_panel(**panel_settings):
-    """A 4-geo, 3-channel simulated panel and its config."""
-    simulation = simulate_panel(seed=3, geos=4, weeks=30, n_channels=3)
+    """A 4-geo, 3-channel simulated panel of a year and its config."""
+    simulation = simulate_panel(seed=3, geos=4, weeks=52, n_channels=3)
     raw = panel_config(simulation, "unused.csv")
     raw["panel"] = panel_settings
-    # 300 warm-up draws: at 100 one divergence in 200 draws came and went with the last bits
-    # of the compiled code (a freshly compiled graph against the cached one)
+    # A year and 300 warm-up draws: with 30 weeks and 100, one or two divergences came and went
+    # with the last bits of the compiled code (a freshly compiled graph against the cached one)
     raw["sampler"] |= {"tune": 300, "draws": 100}
     config = parse_config(raw)
     return config, dataset_from_frame(simulation.frame, config)

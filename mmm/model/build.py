@@ -80,8 +80,8 @@ def build_model(
     coords = model_coords(config, dataset, plan)
     with pm.Model(coords=coords) as model:
         data = {k: pm.Data(f"{k}_data", v) for k, v in model_data(config, dataset, scales).items()}
-        # max_lag and the transform each channel uses are data: editing them needs no compile
-        params = transform_parameters(config, plan, every_transform=True)
+        # max_lag and each channel's saturation are data: editing them needs no compile
+        params = transform_parameters(config, plan, every_saturation=True)
         layout = (data["lag_numbers"], data["lag_mask"])
         families = {k: data[k] for k in plan.family_index()}
         response = plan.response(data["lagged_spend"], params, pt, layout, families)  # (T, M)

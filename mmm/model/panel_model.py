@@ -66,10 +66,9 @@ def build_panel_model(
     with pm.Model(coords=model_coords(config, dataset, plan)) as model:
         data = {k: pm.Data(f"{k}_data", v) for k, v in model_data(config, dataset, scales).items()}
         target = data["target"]  # (G, T)
-        params = transform_parameters(config, plan, every_transform=True)
-        families = {
-            k: data[k] for k in plan.family_index()
-        }  # data: another transform needs no compile
+        params = transform_parameters(config, plan, every_saturation=True)
+        # each channel's saturation is data: another saturation needs no compile
+        families = {k: data[k] for k in plan.family_index()}
         response = shifted_response(plan, data["lagged_spend"], params, pt, families)  # (G, M, T)
         beta = geo_coefficients(config, data, response.sum(axis=-1))  # (G, M)
         centered = response - response.mean(axis=-1, keepdims=True)

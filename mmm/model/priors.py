@@ -42,7 +42,7 @@ def per_channel(values: list) -> np.ndarray | float | str:
 
 
 def transform_parameters(
-    config: Config, plan: ChannelPlan, every_transform: bool = False
+    config: Config, plan: ChannelPlan, every_saturation: bool = False
 ) -> dict[str, pt.TensorVariable]:
     """The adstock and saturation parameters, one vector per transform over its channels.
 
@@ -50,10 +50,10 @@ def transform_parameters(
     ----------
     config : Config
     plan : ChannelPlan
-    every_transform : bool
-        Make the parameters of every registered transform, those no channel uses with no
+    every_saturation : bool
+        Make the parameters of every registered saturation, those no channel uses with no
         elements (their dims empty; see :meth:`ChannelPlan.family_index`), so that the model
-        graph does not depend on which transforms the channels use.
+        graph does not depend on which saturation the channels use.
 
     Returns
     -------
@@ -62,7 +62,8 @@ def transform_parameters(
     """
     params = {}
     for kind, registry in (("adstock", ADSTOCKS), ("saturation", SATURATIONS)):
-        for name in registry if every_transform else plan.groups(kind):
+        every = every_saturation and kind == "saturation"
+        for name in registry if every else plan.groups(kind):
             members = [config.channels[i] for i in plan.members(kind, name)]
             for param, (dist, kwargs) in registry[name].default_priors.items():
                 default = Prior.of(dist, **kwargs)

@@ -379,34 +379,23 @@ class ChannelPlan:
         return f"{kind}_{transform}_index"
 
     def family_index(self) -> dict[str, np.ndarray]:
-        """Which channels use which transform, as arrays the model takes as data.
+        """Which channels use which saturation, as arrays the model takes as data.
 
-        For each kind: every registered transform's channel positions (:meth:`index_name`,
-        empty when unused) and ``'<kind>_order'``, the permutation from the transforms'
-        concatenation back to channel order. With these as data the model holds every
-        transform, so choosing another adstock or saturation reuses the compiled model (see
-        :meth:`weights`).
+        Every registered saturation's channel positions (:meth:`index_name`, empty when
+        unused) and ``'saturation_order'``, the permutation from the saturations' concatenation
+        back to channel order. With these as data the model holds every saturation, so choosing
+        another one reuses the compiled model (see :meth:`saturate`). Adstocks stay structure:
+        holding every adstock too made the empty-cache compile twice as long and each cached
+        load 3 s longer (benchmarks/results/first_fit.jsonl, cc39662).
         """
         out = {}
-        for kind, registry in (("adstock", ADSTOCKS), ("saturation", SATURATIONS)):
-            concat = []
-            for name in registry:
-                members = self.members(kind, name)
-                out[self.index_name(kind, name)] = np.array(members, dtype="int64")
-                concat += members
-            out[f"{kind}_order"] = np.argsort(concat).astype("int64")
+        concat = []
+        for name in SATURATIONS:
+            members = self.members("saturation", name)
+            out[self.index_name("saturation", name)] = np.array(members, dtype="int64")
+            concat += members
+        out["saturation_order"] = np.argsort(concat).astype("int64")
         return out
-
-    def _every_transform(
-        self, kind: str, params: dict[str, Any], families: dict[str, Any]
-    ) -> list[tuple[Component, list[Any], Any]]:
-        """``(transform, its parameters, its channels' positions)`` for every transform of
-        ``kind``, from ``families`` (:meth:`family_index` as model data)."""
-        registry = ADSTOCKS if kind == "adstock" else SATURATIONS
-        return [
-            (comp, self._values(name, params), families[self.index_name(kind, name)])
-            for name, comp in registry.items()
-        ]
 
     def lag_layout(self) -> tuple[np.ndarray, np.ndarray]:
         """Lag numbers ``0..L-1`` (L,) and the mask (M, L) of each channel's lags in use.
@@ -421,28 +410,13 @@ class ChannelPlan:
         params: dict[str, Any],
         xp: ModuleType = np,
         layout: tuple[Any, Any] | None = None,
-        families: dict[str, Any] | None = None,
     ) -> Any:
         """Normalized adstock weights, shape (..., M, L); zero beyond each channel's max_lag.
 
         ``layout`` is :meth:`lag_layout` as the caller holds it (e.g. model data); without it
-        the lags and mask are constants of this plan. ``families`` is :meth:`family_index` as
-        model data (pytensor graphs only): every adstock is evaluated on its channels (none
-        for an unused one) and the blocks are put back in channel order, so the graph does not
-        depend on which channel uses which transform.
+        the lags and mask are constants of this plan.
         """
         lags, mask = layout if layout is not None else (np.arange(self.n_lags, dtype=float), None)
-        if families is not None:
-            blocks = [
-                comp.function(lags, *values, xp=xp)
-                for comp, values, _ in self._every_transform("adstock", params, families)
-            ]
-            raw = xp.concatenate(blocks, axis=-2)[..., families["adstock_order"], :]
-            if mask is not None:
-                raw = raw * mask
-            elif any(lag < self.n_lags for lag in self.max_lag):
-                raw = raw * self.lag_layout()[1]
-            return raw / xp.sum(raw, axis=-1, keepdims=True)
         blocks = []
         for name in self.groups("adstock"):
             comp = ADSTOCKS[name]
@@ -479,15 +453,18 @@ class ChannelPlan:
         ``x`` is (..., T, M), or has its channel axis at -2: the lag tensor (..., T, M, L)
         when saturation comes first, or a panel's time-last (..., M, T). ``lagged`` says which
         (default: a 3-d or larger ``x`` with saturation first is the lag tensor).
-        ``families``: see :meth:`weights`.
+        ``families`` is :meth:`family_index` as model data (pytensor graphs only): every
+        saturation is evaluated on its channels and the blocks are put back in channel order,
+        so the graph does not depend on which channel uses which saturation.
         """
         if lagged is None:
             lagged = getattr(x, "ndim", 0) >= 3 and not self.adstock_first
-        if families is not None:
+        if families is not None:  # every saturation, on its channels (none when unused)
             parts = []
-            for comp, values, idx in self._every_transform("saturation", params, families):
+            for name, comp in SATURATIONS.items():
+                idx = families[self.index_name("saturation", name)]
                 part = x[..., idx, :] if lagged else x[..., idx]
-                values = [v[:, None] if lagged else v for v in values]
+                values = [v[:, None] if lagged else v for v in self._values(name, params)]
                 parts.append(comp.function(part, *values, xp=xp))
             order = families["saturation_order"]
             if lagged:
@@ -538,9 +515,9 @@ class ChannelPlan:
         layout : tuple, optional
             :meth:`lag_layout` as model data (see :meth:`weights`).
         families : dict, optional
-            :meth:`family_index` as model data (see :meth:`weights`).
+            :meth:`family_index` as model data (see :meth:`saturate`).
         """
-        w = self.weights(params, xp=xp, layout=layout, families=families)
+        w = self.weights(params, xp=xp, layout=layout)
         if self.adstock_first:
             adstocked = _convolve(lagged_x, w, xp)
             return self.saturate(adstocked, params, xp=xp, families=families)
@@ -584,9 +561,9 @@ def shifted_response(
     The lag sum ``sum_l w[m, l] x[m, t - l]`` is a sum of L shifted slices of the padded
     series, so the number of periods stays symbolic and no (M, T, L) tensor is built. With
     saturation first, the padded zeros saturate to zero, so the same sum applies after it.
-    The result keeps the input's time-last layout. ``families``: see :meth:`ChannelPlan.weights`.
+    The result keeps the input's time-last layout. ``families``: see :meth:`ChannelPlan.saturate`.
     """
-    weights = plan.weights(params, xp=xp, families=families)  # (M, L)
+    weights = plan.weights(params, xp=xp)  # (M, L)
     n_lags = plan.n_lags
     saturate = functools.partial(
         plan.saturate, params=params, xp=xp, lagged=True, families=families

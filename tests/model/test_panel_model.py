@@ -142,20 +142,14 @@ def _flat_point(model, rng) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     return flat, point
 
 
-#: Other transforms than the default geometric adstock and logistic saturation, per channel.
-MIXED_TRANSFORMS = [
-    ({"type": "weibull"}, {"type": "hill"}),
-    ({"type": "delayed"}, {"type": "michaelis_menten"}),
-    ({"type": "geometric"}, {"type": "hill"}),
-    ({"type": "weibull"}, {"type": "logistic"}),
-]
+#: Other saturations than the default logistic one, per channel.
+MIXED_SATURATIONS = ["hill", "michaelis_menten", "logistic", "hill"]
 
 
-def _mix_transforms(raw: dict, max_lag: int) -> dict:
-    """``raw`` with its channels' adstock and saturation taken from MIXED_TRANSFORMS."""
-    for channel, (adstock, saturation) in zip(raw["channels"], MIXED_TRANSFORMS, strict=False):
-        channel["adstock"] = adstock | {"max_lag": max_lag}
-        channel["saturation"] = saturation
+def _mix_saturations(raw: dict) -> dict:
+    """``raw`` with its channels' saturations taken from MIXED_SATURATIONS."""
+    for channel, saturation in zip(raw["channels"], MIXED_SATURATIONS, strict=False):
+        channel["saturation"] = {"type": saturation}
     return raw
 
 
@@ -163,7 +157,7 @@ def _national(max_lag: int, n_channels: int, mixed: bool = False):
     simulation = simulate(seed=3, weeks=40, n_channels=n_channels)
     raw = simulation_config(simulation, "unused.csv")
     raw["defaults"]["adstock"]["max_lag"] = max_lag
-    config = parse_config(_mix_transforms(raw, max_lag) if mixed else raw)
+    config = parse_config(_mix_saturations(raw) if mixed else raw)
     return config, dataset_from_frame(simulation.frame, config)
 
 
@@ -171,13 +165,13 @@ def _national(max_lag: int, n_channels: int, mixed: bool = False):
 def test_one_compiled_log_density_serves_every_size(kind, rng):
     """The function compiled for one model evaluates another size's model exactly: more geos,
     periods and channels (panel), more channels and another max_lag (national), and other
-    adstock and saturation transforms (both): an edited transform compiles nothing."""
+    saturations (both): an edited saturation compiles nothing."""
     from mmm.model.nuts import model_functions
 
     if kind == "panel":
         small = panel(geos=3)
         simulation = simulate_panel(seed=8, geos=5, weeks=44, n_channels=4)
-        raw = _mix_transforms(panel_config(simulation, "unused.csv"), max_lag=8)
+        raw = _mix_saturations(panel_config(simulation, "unused.csv"))
         config = parse_config(raw)
         large = (config, dataset_from_frame(simulation.frame, config))
     else:

@@ -374,9 +374,9 @@ class ChannelPlan:
         return concat, np.argsort(concat)
 
     @staticmethod
-    def index_name(kind: str, transform: str) -> str:
-        """Model data holding the channels that use ``transform`` (e.g. 'saturation_hill_index')."""
-        return f"{kind}_{transform}_index"
+    def index_name(saturation: str) -> str:
+        """Model data naming the channels that use ``saturation`` ('saturation_hill_index')."""
+        return f"saturation_{saturation}_index"
 
     def family_index(self) -> dict[str, np.ndarray]:
         """Which channels use which saturation, as arrays the model takes as data.
@@ -392,7 +392,7 @@ class ChannelPlan:
         concat = []
         for name in SATURATIONS:
             members = self.members("saturation", name)
-            out[self.index_name("saturation", name)] = np.array(members, dtype="int64")
+            out[self.index_name(name)] = np.array(members, dtype="int64")
             concat += members
         out["saturation_order"] = np.argsort(concat).astype("int64")
         return out
@@ -421,9 +421,7 @@ class ChannelPlan:
         for name in self.groups("adstock"):
             comp = ADSTOCKS[name]
             idx = self.members("adstock", name)
-            raw = comp.function(
-                lags, *(params[self.param_name(name, p)] for p in comp.params), xp=xp
-            )
+            raw = comp.function(lags, *self._values(name, params), xp=xp)
             if mask is not None:
                 raw = raw * (mask if len(idx) == len(self.channels) else mask[idx])
             elif any(self.max_lag[i] < self.n_lags for i in idx):  # no constant when all full
@@ -462,7 +460,7 @@ class ChannelPlan:
         if families is not None:  # every saturation, on its channels (none when unused)
             parts = []
             for name, comp in SATURATIONS.items():
-                idx = families[self.index_name("saturation", name)]
+                idx = families[self.index_name(name)]
                 part = x[..., idx, :] if lagged else x[..., idx]
                 values = [v[:, None] if lagged else v for v in self._values(name, params)]
                 parts.append(comp.function(part, *values, xp=xp))
@@ -474,8 +472,7 @@ class ChannelPlan:
         for name in self.groups("saturation"):
             comp = SATURATIONS[name]
             idx = self.members("saturation", name)
-            values = [params[self.param_name(name, p)] for p in comp.params]
-            blocks.append((idx, comp, values))
+            blocks.append((idx, comp, self._values(name, params)))
         if len(blocks) == 1:  # one saturation for all channels: no index constants
             _, comp, values = blocks[0]
             vals = [v[..., None, :, None] if lagged else v[..., None, :] for v in values]

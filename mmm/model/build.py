@@ -31,12 +31,7 @@ from mmm.model.inputs import (
 )
 from mmm.model.lift_terms import add_lift_likelihoods, add_mta_prior, lift_windows
 from mmm.model.panel_model import build_panel_model
-from mmm.model.priors import (
-    per_channel,
-    prior_rv,
-    transform_parameters,
-    vector_prior_rv,
-)
+from mmm.model.priors import per_channel, prior_rv, transform_parameters, vector_prior_rv
 from mmm.model.trends import flexible_trend, trend_term
 
 #: Re-exported: the model's inputs are built in :mod:`mmm.model.inputs`.
@@ -81,7 +76,7 @@ def build_model(
     with pm.Model(coords=coords) as model:
         data = {k: pm.Data(f"{k}_data", v) for k, v in model_data(config, dataset, scales).items()}
         # max_lag and each channel's saturation are data: editing them needs no compile
-        params = transform_parameters(config, plan, every_saturation=True)
+        params = transform_parameters(config, plan)
         layout = (data["lag_numbers"], data["lag_mask"])
         families = {k: data[k] for k in plan.family_index()}
         response = plan.response(data["lagged_spend"], params, pt, layout, families)  # (T, M)

@@ -391,7 +391,7 @@ def sample(
 def without_empty_variables(idata: xr.DataTree) -> xr.DataTree:
     """``idata`` without the posterior's variables of no elements, and their empty dims.
 
-    The model holds the parameters of every transform, those no channel uses with no elements
+    The model holds the parameters of every saturation, those no channel uses with no elements
     (:meth:`mmm.model.transforms.ChannelPlan.family_index`); they carry nothing to keep.
     """
     posterior = idata["posterior"].to_dataset()

@@ -29,12 +29,7 @@ from mmm.model.config import Config, Prior
 from mmm.model.data import Dataset
 from mmm.model.inputs import Scales, channel_plan, compute_scales, model_coords, model_data
 from mmm.model.lift_terms import add_lift_likelihoods, add_mta_prior, lift_windows
-from mmm.model.priors import (
-    per_channel,
-    prior_rv,
-    transform_parameters,
-    vector_prior_rv,
-)
+from mmm.model.priors import per_channel, prior_rv, transform_parameters, vector_prior_rv
 from mmm.model.transforms import shifted_response
 from mmm.model.trends import flexible_trend, trend_term
 
@@ -66,7 +61,7 @@ def build_panel_model(
     with pm.Model(coords=model_coords(config, dataset, plan)) as model:
         data = {k: pm.Data(f"{k}_data", v) for k, v in model_data(config, dataset, scales).items()}
         target = data["target"]  # (G, T)
-        params = transform_parameters(config, plan, every_saturation=True)
+        params = transform_parameters(config, plan)
         # each channel's saturation is data: another saturation needs no compile
         families = {k: data[k] for k in plan.family_index()}
         response = shifted_response(plan, data["lagged_spend"], params, pt, families)  # (G, M, T)

@@ -41,19 +41,17 @@ def per_channel(values: list) -> np.ndarray | float | str:
     return np.array(values)
 
 
-def transform_parameters(
-    config: Config, plan: ChannelPlan, every_saturation: bool = False
-) -> dict[str, pt.TensorVariable]:
+def transform_parameters(config: Config, plan: ChannelPlan) -> dict[str, pt.TensorVariable]:
     """The adstock and saturation parameters, one vector per transform over its channels.
+
+    The adstocks in use, and every registered saturation: one no channel uses has parameters
+    with no elements (its dim empty; see :meth:`ChannelPlan.family_index`), so the model graph
+    does not depend on which saturation the channels use.
 
     Parameters
     ----------
     config : Config
     plan : ChannelPlan
-    every_saturation : bool
-        Make the parameters of every registered saturation, those no channel uses with no
-        elements (their dims empty; see :meth:`ChannelPlan.family_index`), so that the model
-        graph does not depend on which saturation the channels use.
 
     Returns
     -------
@@ -62,8 +60,7 @@ def transform_parameters(
     """
     params = {}
     for kind, registry in (("adstock", ADSTOCKS), ("saturation", SATURATIONS)):
-        every = every_saturation and kind == "saturation"
-        for name in registry if every else plan.groups(kind):
+        for name in registry if kind == "saturation" else plan.groups(kind):
             members = [config.channels[i] for i in plan.members(kind, name)]
             for param, (dist, kwargs) in registry[name].default_priors.items():
                 default = Prior.of(dist, **kwargs)

@@ -60,6 +60,8 @@ L_MAX = 8
 #: Packages whose versions every result row records (with the commit and the cache state).
 VERSIONED = ("mmm", "pymc", "pymc-marketing", "pytensor", "nutpie", "numba", "numpy")
 FOURIER_ORDER = 2
+#: Suite of the head-to-head on data drawn inside both tools' default priors (``--in-prior``).
+IN_PRIOR_SUITE = "head_in_prior"
 
 
 # --------------------------------------------------------------------------- one fit (worker)
@@ -226,7 +228,12 @@ def worker(args: argparse.Namespace) -> None:
         import pymc_marketing.mmm  # noqa: F401
     import_s = time.perf_counter() - start
     for seed in _parse_seeds(args.seeds):
-        sim = simulate(seed=seed, weeks=args.weeks, n_channels=args.channels)
+        sim = simulate(
+            seed=seed,
+            weeks=args.weeks,
+            n_channels=args.channels,
+            saturation_ceiling=args.saturation_ceiling,
+        )
         row = FITTERS[args.tool](sim, seed, args.chains, args.tune, args.draws)
         row |= {"import_s": import_s, "seed": seed}
         print("RESULT " + json.dumps(row), flush=True)
@@ -262,6 +269,8 @@ def run_subprocess(
         "--channels", str(channels), "--seeds", seeds, "--chains", str(args.chains),
         "--tune", str(args.tune), "--draws", str(args.draws),
     ]  # fmt: skip
+    if args.saturation_ceiling is not None:
+        cmd += ["--saturation-ceiling", repr(args.saturation_ceiling)]
     env = os.environ | {"PYTHONWARNINGS": "ignore"}
     if args.cold:  # an empty PyTensor/numba cache: the first fit on a fresh machine
         cache_dir = tempfile.mkdtemp(prefix="bench-pytensor-")
@@ -293,7 +302,8 @@ def run_subprocess(
                 "chains": args.chains, "tune": args.tune, "draws": args.draws,
                 "load_before": round(load, 2), "when": now(),
                 "cache": "cold" if args.cold else "warm", "code": mmm_code(),
-                "versions": package_versions(VERSIONED)}  # fmt: skip
+                "versions": package_versions(VERSIONED),
+                "saturation_ceiling": args.saturation_ceiling}  # fmt: skip
     if len(rows) == 1:
         rows[0] |= {"wall_s": wall, "mode": "process", "peak_rss_mb": rss_mb}
     else:
@@ -335,10 +345,18 @@ def cmd_head(args: argparse.Namespace, command: str) -> None:
                     return
                 rows = run_subprocess(tool, weeks, channels, str(seed), args)
                 for row in rows:
-                    row["suite"] = "cold" if args.cold else "head"
+                    row["suite"] = _head_suite(args)
                     _show(row)
                 _append(rows, command)
                 write_doc()
+
+
+def _head_suite(args: argparse.Namespace) -> str:
+    """The suite a head-to-head row belongs to: empty cache, data inside both priors, or the
+    plain head-to-head."""
+    if args.cold:
+        return "cold"
+    return IN_PRIOR_SUITE if args.in_prior else "head"
 
 
 def cmd_scaling(args: argparse.Namespace, command: str) -> None:
@@ -597,6 +615,58 @@ def _inside_prior_row(rows, size, suite: str, inside: dict[tuple[int, int, int],
         f"{_interval_text(r['ess'], 1)} ({_interval_text(everyone['ess'], 1)}) | "
         f"{'met' if r['ess_met'] else 'missed'} | {_accuracy_cells(m, p)}"
     )
+
+
+def _in_prior_suite_lines(rows) -> list[str]:
+    """The head-to-head on data drawn inside both tools' default priors (``head --in-prior``).
+
+    The check that every truth of those datasets lies inside both priors' highest-density
+    regions is redone here from the simulator, with the ceiling each row records.
+    """
+    import prior_mass  # scipy stays out of the timed worker processes
+
+    suite_rows = _process_rows(rows, suite=IN_PRIOR_SUITE)
+    head = "### On data drawn inside both tools' default priors"
+    if not suite_rows:
+        return [head, "", "Not run yet (`head --in-prior`).", ""]
+    ceilings = sorted({r["saturation_ceiling"] for r in suite_rows})
+    datasets = {(r["weeks"], r["channels"], r["seed"], r["saturation_ceiling"]) for r in suite_rows}
+    inside = {
+        key: all(
+            row["inside_hdr"]
+            for row in prior_mass.prior_mass_rows([key[:3]], saturation_ceiling=key[3])
+        )
+        for key in sorted(datasets)
+    }
+    lines = [
+        head,
+        "",
+        "The seeds above whose truths all lie inside both priors are few, because the simulator "
+        "draws each channel's logistic `lam` on [0.5, 3] per unit of spend / mean spend, and "
+        "PyMC-Marketing states its `saturation_lam` prior per unit of spend / max spend: a "
+        "flighted channel's max / mean ratio of 3-6 carries the truth past its Gamma(3, 1) "
+        "prior's mass. Here the datasets are drawn with `simulate(saturation_ceiling="
+        + ", ".join(f"{c:.2f}" for c in ceilings)
+        + ")`, the upper end of that prior's "
+        f"{prior_mass.HDR_MASS:.0%} highest-density region, which caps each channel's `lam` at "
+        "that value x mean / max spend; everything else is the same simulation and the same "
+        f"harness. Checked again from the simulator: {sum(inside.values())} of {len(inside)} "
+        "datasets have every true channel parameter inside both tools' default priors.",
+        "",
+        *_head_table(rows, IN_PRIOR_SUITE),
+        "",
+        *_ratio_table(rows, IN_PRIOR_SUITE),
+        "",
+        "| size | mmm 90% coverage | PyMC-Marketing 90% coverage |",
+        "|---|---|---|",
+    ]
+    for size in HEAD_SIZES:
+        _, m, p = _seed_pairs(rows, size, IN_PRIOR_SUITE)
+        if m:
+            cover = [f"{sum(r['covered'] for r in t)}/{sum(r['n_channels'] for r in t)}"
+                     for t in (m, p)]  # fmt: skip
+            lines.append(f"| {size[0]}x{size[1]} | {cover[0]} | {cover[1]} |")
+    return [*lines, ""]
 
 
 def _accuracy_cells(mmm_rows, pmm_rows) -> str:
@@ -1030,6 +1100,7 @@ def write_doc() -> None:
         *_ratio_table(rows),
         "",
         *_inside_prior_lines(rows),
+        *_in_prior_suite_lines(rows),
         "### First fit on a fresh machine (empty PyTensor cache in every process)",
         "",
         "Here numba compiles every operation of the graph as well as the graph itself. That "
@@ -1140,6 +1211,11 @@ def main() -> None:
                        help="scaling: skip PyMC-Marketing above this weeks*channels")  # fmt: skip
         p.add_argument("--stop-at", default=None, help="HH:MM UTC: start no fit after it")
         p.add_argument("--cold", action="store_true", help="head: start from an empty cache")
+        p.add_argument("--in-prior", action="store_true",
+                       help="head: draw each channel's saturation inside PyMC-Marketing's "
+                       "default prior too (prior_mass.pmm_saturation_ceiling)")  # fmt: skip
+        p.add_argument("--saturation-ceiling", type=float, default=None,
+                       help="worker: simulate(saturation_ceiling=...)")  # fmt: skip
         p.add_argument("--tool", default="mmm")
         p.add_argument("--weeks", type=int, default=156)
         p.add_argument("--channels", type=int, default=5)
@@ -1159,6 +1235,10 @@ def main() -> None:
         write_doc()
         return
     args.stop_at = stop_at_timestamp(args.stop_at)
+    if args.in_prior:
+        import prior_mass  # scipy stays out of the timed worker processes
+
+        args.saturation_ceiling = prior_mass.pmm_saturation_ceiling()
     spawn_with_rusage()
     command = ".venv-bench/bin/python benchmarks/pmm_vs_mmm.py " + " ".join(sys.argv[1:])
     {"head": cmd_head, "scaling": cmd_scaling, "study": cmd_study}[args.command](args, command)

@@ -311,13 +311,34 @@ def datasets_of_results(rows: list[dict[str, object]]) -> list[tuple[int, int, i
     return sorted(fitted["mmm"] & fitted["pmm"])
 
 
-def prior_mass_rows(datasets: list[tuple[int, int, int]]) -> list[dict[str, object]]:
-    """:func:`prior_quantiles` of every dataset, each row tagged with weeks, channels and seed."""
+def pmm_saturation_ceiling() -> float:
+    """Upper end of the HDR of PyMC-Marketing's default ``saturation_lam`` prior.
+
+    The simulator's ``saturation_ceiling`` set to this keeps every channel's true saturation
+    inside that prior's mass (mmm's own prior holds the simulator's whole range already).
+    """
+    dist = scipy_prior(PMM_PRIORS["saturation_lam"])
+    return float(dist.ppf(hdr_quantiles(dist)[1]))
+
+
+def prior_mass_rows(
+    datasets: list[tuple[int, int, int]], saturation_ceiling: float | None = None
+) -> list[dict[str, object]]:
+    """:func:`prior_quantiles` of every dataset, each row tagged with weeks, channels and seed.
+
+    Parameters
+    ----------
+    datasets : list of (weeks, channels, seed)
+    saturation_ceiling : float, optional
+        Passed to ``simulate`` (the datasets of the head-to-head drawn inside both priors).
+    """
     from mmm.model.simulate import simulate
 
     out = []
     for weeks, channels, seed in datasets:
-        sim = simulate(seed=seed, weeks=weeks, n_channels=channels)
+        sim = simulate(
+            seed=seed, weeks=weeks, n_channels=channels, saturation_ceiling=saturation_ceiling
+        )
         tag = {"weeks": weeks, "channels": channels, "seed": seed}
         out += [tag | row for row in prior_quantiles(sim)]
     return out

@@ -96,6 +96,7 @@ def simulate(
     trend_shape: str = "linear",
     trend_growth: float = 0.2,
     spend_growth: float = 0.0,
+    saturation_ceiling: float | None = None,
 ) -> Simulation:
     """Simulate weekly KPI and spend with known channel effects.
 
@@ -127,6 +128,12 @@ def simulate(
         The first channel's spend grows by this share over the period (a budget that follows
         the business): with a curved trend, the channel's spend then tracks the part of the
         trend a straight line misses.
+    saturation_ceiling : float, optional
+        Largest logistic ``lam`` per unit of spend / *maximum* spend (the simulator's ``lam`` is
+        per unit of spend / mean spend, so a channel's draw is capped at ``saturation_ceiling *
+        mean / max``). Tools that scale spend by its maximum state their saturation prior in
+        those units; a flighted channel's large max / mean ratio otherwise puts its truth far
+        in that prior's tail. None (default): ``lam`` uniform on [0.5, 3].
 
     Returns
     -------
@@ -146,7 +153,10 @@ def simulate(
     spend = simulate_spend(rng, names, t, spend_correlation)
     spend[:, 0] *= 1.0 + spend_growth * t / (weeks - 1)
     alpha = rng.uniform(0.1, 0.7, n_channels)
-    lam = rng.uniform(0.5, 3.0, n_channels)
+    lam_high = np.full(n_channels, 3.0)
+    if saturation_ceiling is not None:
+        lam_high = np.minimum(lam_high, saturation_ceiling * spend.mean(axis=0) / spend.max(axis=0))
+    lam = rng.uniform(np.minimum(0.5, lam_high / 2), lam_high)
     roi = rng.uniform(0.5, 3.0, n_channels)
 
     plan = true_plan(names)
@@ -191,6 +201,7 @@ def simulate(
         "trend_shape": trend_shape,
         "trend_growth": trend_growth,
         "spend_growth": spend_growth,
+        "saturation_ceiling": saturation_ceiling,
         "date_column": "date",
         "target_column": "sales",
         "baseline_mean": float(baseline.mean()),

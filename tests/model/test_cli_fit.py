@@ -169,6 +169,30 @@ def test_simulation_is_reproducible(seed):
     assert not np.allclose(simulate(seed=seed + 1, weeks=20).frame["sales"], a.frame["sales"])
 
 
+def test_saturation_ceiling_caps_lam_per_unit_of_max_spend_and_changes_nothing_else(seed):
+    from mmm.model.simulate import simulate
+
+    plain = simulate(seed=seed, weeks=104, n_channels=8)
+    capped = simulate(seed=seed, weeks=104, n_channels=8, saturation_ceiling=4.0)
+    spend = capped.frame[capped.channels]
+    per_max = {
+        name: capped.truth["channels"][name]["saturation"]["lam"] * spend[name].max()
+        / capped.truth["channels"][name]["spend_scale"]
+        for name in capped.channels
+    }  # fmt: skip
+    assert max(per_max.values()) <= 4.0 + 1e-6
+    # Without the cap some channel's lam would exceed it: the cap did something.
+    uncapped = {
+        name: plain.truth["channels"][name]["saturation"]["lam"] * spend[name].max()
+        / plain.truth["channels"][name]["spend_scale"]
+        for name in plain.channels
+    }  # fmt: skip
+    assert max(uncapped.values()) > 4.0
+    pd.testing.assert_frame_equal(plain.frame[plain.channels], spend)
+    assert capped.truth["saturation_ceiling"] == 4.0
+    assert plain.truth["saturation_ceiling"] is None
+
+
 @pytest.mark.parametrize("kind", ["data folder", "file"])
 def test_fit_refuses_to_save_over_something_that_is_not_a_model(fitted_dir, tmp_path, kind):
     config_path, _ = fitted_dir

@@ -303,9 +303,15 @@ def _truth_in_prior(parameter: str, prior: PriorTuple, value: float) -> dict[str
 
 
 def datasets_of_results(rows: list[dict[str, object]]) -> list[tuple[int, int, int]]:
-    """The (weeks, channels, seed) of every dataset both tools fitted in a results file."""
+    """The (weeks, channels, seed) of every dataset both tools fitted in a results file.
+
+    Rows of data drawn with a ``saturation_ceiling`` are left out: the same seed names another
+    dataset there, checked where those rows are reported.
+    """
     fitted: dict[str, set[tuple[int, int, int]]] = {"mmm": set(), "pmm": set()}
     for r in rows:
+        if r.get("saturation_ceiling") is not None:
+            continue
         if r.get("status") == "ok" and r.get("tool") in fitted:
             fitted[r["tool"]].add((r["weeks"], r["channels"], r["seed"]))
     return sorted(fitted["mmm"] & fitted["pmm"])

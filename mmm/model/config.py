@@ -336,6 +336,11 @@ class SamplerConfig(_Strict):
     #: Target acceptance rate of the step-size adaptation. A config that leaves it unset gets
     #: :data:`NATIONAL_TARGET_ACCEPT`, or :data:`PANEL_TARGET_ACCEPT` for a geo panel.
     target_accept: float = Field(NATIONAL_TARGET_ACCEPT, gt=0.5, lt=1.0)
+    #: nutpie with compile_backend 'numba' only: where the chains start. 'mode': near the
+    #: posterior mode, found by L-BFGS on the compiled model (:mod:`mmm.model.start`);
+    #: 'jitter': PyMC's jittered initial point (what the other backends always use). A config
+    #: that leaves it unset gets 'mode' for a geo panel, 'jitter' otherwise.
+    start: Literal["mode", "jitter"] = "jitter"
     #: sample each chain as its own Dask task (for big panels on a cluster; see
     #: docs/validation.md): the chains then run on different machines
     distribute_chains: bool = False
@@ -402,8 +407,9 @@ class Config(_Strict):
 
     @model_validator(mode="before")
     @classmethod
-    def _default_target_accept(cls, raw: Any) -> Any:
-        """An unset ``sampler.target_accept`` becomes 0.9, or 0.95 for a geo panel.
+    def _panel_sampler_defaults(cls, raw: Any) -> Any:
+        """An unset ``sampler.target_accept`` becomes 0.9, or 0.95 for a geo panel; an unset
+        ``sampler.start`` becomes 'jitter', or 'mode' for a geo panel.
 
         The panel's pooled geo effects mix best with the smaller steps: at 40 geos x 156
         weeks x 5 channels, 2 x (1000 + 1000), 0.95 took 31 steps per draw against 19.5 and
@@ -413,11 +419,15 @@ class Config(_Strict):
         if not isinstance(raw, dict):
             return raw
         sampler, data = raw.get("sampler") or {}, raw.get("data") or {}
-        if not isinstance(sampler, dict) or sampler.get("target_accept") is not None:
+        if not isinstance(sampler, dict):
             return raw
         panel = isinstance(data, dict) and data.get("geo_column") is not None
-        default = PANEL_TARGET_ACCEPT if panel else NATIONAL_TARGET_ACCEPT
-        return raw | {"sampler": sampler | {"target_accept": default}}
+        defaults = {
+            "target_accept": PANEL_TARGET_ACCEPT if panel else NATIONAL_TARGET_ACCEPT,
+            "start": "mode" if panel else "jitter",
+        }
+        unset = {key: value for key, value in defaults.items() if sampler.get(key) is None}
+        return raw | {"sampler": sampler | unset} if unset else raw
 
     @model_validator(mode="before")
     @classmethod

@@ -23,6 +23,7 @@ from mmm.model.centring import Pilot, centring_pilot, pilot_length
 from mmm.model.config import Config, SamplerConfig
 from mmm.model.data import Dataset
 from mmm.model.nuts import compile_for_nutpie
+from mmm.model.start import can_start_near_mode, start_near_mode
 from mmm.model.transforms import ADSTOCKS, SATURATIONS, ChannelPlan
 
 #: Compiled nutpie models of this process, by structure key (oldest dropped first).
@@ -339,6 +340,11 @@ def sample(
     change how the main run samples, not what it samples (:mod:`mmm.model.centring`). Its time
     counts as sampling time. Other backends skip the pilot.
 
+    With ``sampler.start: mode`` (a panel's default) and a model compiled for
+    ``compile_backend: numba``, the chains start near the posterior mode found on the compiled
+    model (:mod:`mmm.model.start`), found again after the pilot changes the data; that search
+    counts as sampling time too.
+
     Returns
     -------
     idata : xarray.DataTree
@@ -429,8 +435,14 @@ def _sample_nutpie(
             while len(_COMPILED) > _COMPILED_MAX:
                 _COMPILED.pop(next(iter(_COMPILED)))
     compiled_at = time.perf_counter()
+    point = None
+    if sampler.start == "mode" and can_start_near_mode(compiled):
+        stage("finding the posterior mode to start from")
+        compiled, point = start_near_mode(compiled)
     if pilot is not None:
         compiled = run_pilot(compiled, sampler, pilot, cores, stage)
+        if point is not None:  # the pilot's data move the mode (the geo effects' centring)
+            compiled, _ = start_near_mode(compiled, start=point)
     stage("sampling")
     tune, draws = sampler.tune, sampler.draws
     idata = _run_nutpie(compiled, sampler, cores, tune, draws, sampler.seed, progress)

@@ -17,6 +17,7 @@ version lacks them, so that the fit can take nutpie's own compile path instead.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 import importlib.metadata
@@ -74,6 +75,10 @@ REQUIRED_API: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "coords",
         ),
     ),
+    # mmm.model.start reads and replaces these fields of nutpie's Python-function model
+    ("nutpie.compiled_pyfunc", "PyFuncModel._make_logp_func", ()),
+    ("nutpie.compiled_pyfunc", "PyFuncModel._shared_data", ()),
+    ("nutpie.compiled_pyfunc", "PyFuncModel._make_initial_points", ()),
 )
 
 
@@ -98,13 +103,26 @@ def missing_cached_numba_api() -> str | None:
             return f"{lacks} (import {module_name}: {' '.join(str(exc).split())})"
         try:
             for part in path.split("."):
-                obj = getattr(obj, part)
+                obj = _member(obj, part)
         except AttributeError:
             return f"{lacks} (no {module_name}.{path})"
         missing = [k for k in keywords if not _accepts(obj, k)]
         if missing:
             return f"{lacks} ({module_name}.{path} no longer takes {', '.join(missing)})"
     return None
+
+
+def _member(obj: object, name: str) -> object:
+    """``obj.name``, or the field ``name`` of a dataclass (which a class need not hold as an
+    attribute); AttributeError when there is neither."""
+    try:
+        return getattr(obj, name)
+    except AttributeError:
+        if isinstance(obj, type) and dataclasses.is_dataclass(obj):
+            fields = {f.name: f for f in dataclasses.fields(obj)}
+            if name in fields:
+                return fields[name]
+        raise
 
 
 def _accepts(func: Callable, keyword: str) -> bool:

@@ -316,6 +316,9 @@ class PanelConfig(_Strict):
 
 #: Default ``sampler.target_accept`` for national data and for geo panels.
 NATIONAL_TARGET_ACCEPT = 0.9
+#: ``sampler.adaptation: auto`` takes nutpie's low-rank mass matrix below this many free
+#: parameters and its diagonal one from there (docs/model.md, "Panels").
+LOW_RANK_MAX_PARAMETERS = 1000
 PANEL_TARGET_ACCEPT = 0.95
 
 
@@ -327,8 +330,10 @@ class SamplerConfig(_Strict):
     #: before compiles in seconds); 'numba_cfunc' is nutpie's own C callback (20-30 s compile
     #: in every process, least overhead per gradient); 'jax' compiles fast, samples slowly on CPU.
     compile_backend: Literal["numba", "numba_cfunc", "jax"] = "numba"
-    #: nutpie only: mass-matrix adaptation; 'low_rank' handles correlated parameters best.
-    adaptation: Literal["low_rank", "diag"] = "low_rank"
+    #: nutpie only: mass-matrix adaptation. 'low_rank' handles correlated parameters best;
+    #: 'diag' is far cheaper to adapt for a large panel; 'auto' takes low_rank below
+    #: :data:`LOW_RANK_MAX_PARAMETERS` free parameters and diag from there.
+    adaptation: Literal["auto", "low_rank", "diag"] = "auto"
     chains: int = Field(2, ge=1, le=64)
     draws: int = Field(1000, ge=10)
     tune: int = Field(1000, ge=10)

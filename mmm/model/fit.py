@@ -20,7 +20,7 @@ from mmm.experiments.records import LiftRecord, read_records
 from mmm.interrupts import Stops, deferred_interrupts, propagate_interrupts
 from mmm.model.build import Scales, build_model, channel_plan
 from mmm.model.centring import Pilot, centring_pilot, pilot_length
-from mmm.model.config import Config, SamplerConfig
+from mmm.model.config import LOW_RANK_MAX_PARAMETERS, Config, SamplerConfig
 from mmm.model.data import Dataset
 from mmm.model.nuts import compile_for_nutpie
 from mmm.model.start import can_start_near_mode, start_near_mode
@@ -481,8 +481,16 @@ def _run_nutpie(
         progress_bar=progress,
         save_warmup=False,
         target_accept=sampler.target_accept,
-        adaptation=sampler.adaptation,
+        adaptation=resolved_adaptation(sampler, compiled.n_dim),
     )
+
+
+def resolved_adaptation(sampler: SamplerConfig, n_parameters: int) -> str:
+    """nutpie's mass-matrix adaptation for a model of ``n_parameters`` free parameters:
+    ``sampler.adaptation``, with 'auto' resolved by :data:`LOW_RANK_MAX_PARAMETERS`."""
+    if sampler.adaptation != "auto":
+        return sampler.adaptation
+    return "low_rank" if n_parameters < LOW_RANK_MAX_PARAMETERS else "diag"
 
 
 def _relabel(idata: xr.DataTree, model: pm.Model) -> xr.DataTree:

@@ -1,4 +1,4 @@
-"""Starting the chains near the posterior mode (mmm.model.start) and the config's default."""
+"""Where a panel's chains start (mmm.model.start) and how nutpie adapts: the sampler defaults."""
 
 from __future__ import annotations
 
@@ -69,3 +69,15 @@ def test_panels_start_at_the_mode_by_default_and_national_models_do_not(seed):
     chosen = parse_config(raw)
     assert chosen.sampler.start == "jitter"
     assert chosen.sampler.target_accept == 0.95  # the other panel default is still filled
+
+
+def test_auto_adaptation_takes_low_rank_for_small_models_and_diag_for_large_ones():
+    from mmm.model.config import LOW_RANK_MAX_PARAMETERS, SamplerConfig
+    from mmm.model.fit import resolved_adaptation
+
+    auto = SamplerConfig()
+    assert auto.adaptation == "auto"
+    assert resolved_adaptation(auto, LOW_RANK_MAX_PARAMETERS - 1) == "low_rank"
+    assert resolved_adaptation(auto, LOW_RANK_MAX_PARAMETERS) == "diag"
+    chosen = SamplerConfig(adaptation="low_rank")
+    assert resolved_adaptation(chosen, 10 * LOW_RANK_MAX_PARAMETERS) == "low_rank"

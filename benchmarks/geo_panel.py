@@ -143,7 +143,7 @@ def fit_mmm(args: argparse.Namespace, stages: Stages) -> dict[str, object]:
     from mmm.model.centring import centring_pilot
     from mmm.model.config import parse_config
     from mmm.model.data import load_dataset
-    from mmm.model.fit import FittedModel, diagnose, resolved_adaptation, sample
+    from mmm.model.fit import FittedModel, diagnose, resolved_adaptation, resolved_start, sample
     from mmm.model.simulate import Simulation
     from mmm.model.simulate_panel import panel_config
     from mmm.model.store import save_model
@@ -182,7 +182,7 @@ def fit_mmm(args: argparse.Namespace, stages: Stages) -> dict[str, object]:
     out |= posterior_checks(idata["posterior"].to_dataset())
     out |= _gradient_cost(model, args, sample_s, out["grads_per_draw"])
     out["adaptation"] = resolved_adaptation(config.sampler, out["n_params"])
-    out["start"] = config.sampler.start
+    out["start"] = resolved_start(config.sampler, out["n_params"])
     # every gradient nutpie asked for during the fit (the first call is the compile's warm-up)
     out["grads_total"] = counted["n"]
     out["grad_seconds"] = counted["s"]

@@ -5,7 +5,8 @@ maximum tree depth (1023 leapfrog steps); ``sampler.start: mode`` (mmm.model.sta
 near the posterior mode instead. One chain per start, run one after the other on the same
 compiled model (panel_config's settings: target_accept 0.95, no centring pilot, so both starts
 sample the same non-centred geo effects), each row appended to
-``benchmarks/results/warmup_depth.jsonl``::
+``benchmarks/results/warmup_depth.jsonl``; a run stopped at ``--limit`` seconds records the
+warm-up draws it finished::
 
     .venv/bin/python benchmarks/warmup_depth.py --geos 100 --channels 20 --tune 60
 """
@@ -34,7 +35,7 @@ def run_start(compiled, start: str, args: argparse.Namespace) -> dict[str, objec
     if start == "mode":
         compiled, _ = start_near_mode(compiled)
         search_s = time.perf_counter() - begin
-    trace = nutpie.sample(
+    sampler = nutpie.sample(
         compiled,
         draws=KEPT_DRAWS,
         tune=args.tune,
@@ -45,19 +46,32 @@ def run_start(compiled, start: str, args: argparse.Namespace) -> dict[str, objec
         save_warmup=True,
         adaptation=args.adaptation,
         target_accept=0.95,
+        blocking=False,
     )
+    try:
+        trace, finished = sampler.wait(timeout=args.limit), True
+    except TimeoutError:  # the draws so far, then stop the chain
+        trace, finished = sampler.inspect(), False
+        sampler.cancel()
     wall = time.perf_counter() - begin
     warm = trace["warmup_sample_stats"].to_dataset().isel(chain=0)
-    kept = trace["sample_stats"].to_dataset().isel(chain=0)
     steps = warm["n_steps"].to_numpy()
-    return {
+    row = {
         "start": start,
+        "status": "ok" if finished else "limit",
+        "limit_s": args.limit,
         "mode_iterations": MODE_ITERATIONS if start == "mode" else 0,
         "search_s": round(search_s, 2),
         "wall_s": round(wall, 2),
+        "warmup_draws_done": int(steps.size),
         "warmup_gradients": int(steps.sum()),
         "warmup_gradients_per_10": [int(steps[i : i + 10].sum()) for i in range(0, len(steps), 10)],
         "warmup_at_max_depth": int((steps >= 1023).sum()),
+    }
+    if not finished:
+        return row
+    kept = trace["sample_stats"].to_dataset().isel(chain=0)
+    return row | {
         "kept_steps_per_draw": float(kept["n_steps"].to_numpy().mean()),
         "final_step_size": float(warm["step_size"].to_numpy()[-1]),
         "divergences": int(np.sum(kept["diverging"].to_numpy())),
@@ -73,6 +87,7 @@ def main() -> None:
     parser.add_argument("--tune", type=int, default=100)
     parser.add_argument("--adaptation", default="low_rank", choices=("low_rank", "diag"))
     parser.add_argument("--starts", default="mode,jitter", help="comma list of mode, jitter")
+    parser.add_argument("--limit", type=float, default=900, help="seconds per start (then stop)")
     args = parser.parse_args()
 
     from harness import mmm_code, now, package_versions, simulated_panel_model

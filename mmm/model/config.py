@@ -316,9 +316,10 @@ class PanelConfig(_Strict):
 
 #: Default ``sampler.target_accept`` for national data and for geo panels.
 NATIONAL_TARGET_ACCEPT = 0.9
-#: ``sampler.adaptation: auto`` takes nutpie's low-rank mass matrix below this many free
-#: parameters and its diagonal one from there (docs/model.md, "Panels").
-LOW_RANK_MAX_PARAMETERS = 1000
+#: From this many free parameters (a large panel), ``sampler.adaptation: auto`` takes nutpie's
+#: diagonal mass matrix instead of the low-rank one and ``sampler.start: auto`` starts the
+#: chains near the posterior mode (docs/model.md, "Panels").
+LARGE_MODEL_PARAMETERS = 1000
 PANEL_TARGET_ACCEPT = 0.95
 
 
@@ -332,7 +333,7 @@ class SamplerConfig(_Strict):
     compile_backend: Literal["numba", "numba_cfunc", "jax"] = "numba"
     #: nutpie only: mass-matrix adaptation. 'low_rank' handles correlated parameters best;
     #: 'diag' is far cheaper to adapt for a large panel; 'auto' takes low_rank below
-    #: :data:`LOW_RANK_MAX_PARAMETERS` free parameters and diag from there.
+    #: :data:`LARGE_MODEL_PARAMETERS` free parameters and diag from there.
     adaptation: Literal["auto", "low_rank", "diag"] = "auto"
     chains: int = Field(2, ge=1, le=64)
     draws: int = Field(1000, ge=10)
@@ -343,9 +344,9 @@ class SamplerConfig(_Strict):
     target_accept: float = Field(NATIONAL_TARGET_ACCEPT, gt=0.5, lt=1.0)
     #: nutpie with compile_backend 'numba' only: where the chains start. 'mode': near the
     #: posterior mode, found by L-BFGS on the compiled model (:mod:`mmm.model.start`);
-    #: 'jitter': PyMC's jittered initial point (what the other backends always use). A config
-    #: that leaves it unset gets 'mode' for a geo panel, 'jitter' otherwise.
-    start: Literal["mode", "jitter"] = "jitter"
+    #: 'jitter': PyMC's jittered initial point (what the other backends always use); 'auto':
+    #: mode from :data:`LARGE_MODEL_PARAMETERS` free parameters, jitter below.
+    start: Literal["auto", "mode", "jitter"] = "auto"
     #: sample each chain as its own Dask task (for big panels on a cluster; see
     #: docs/validation.md): the chains then run on different machines
     distribute_chains: bool = False
@@ -412,9 +413,8 @@ class Config(_Strict):
 
     @model_validator(mode="before")
     @classmethod
-    def _panel_sampler_defaults(cls, raw: Any) -> Any:
-        """An unset ``sampler.target_accept`` becomes 0.9, or 0.95 for a geo panel; an unset
-        ``sampler.start`` becomes 'jitter', or 'mode' for a geo panel.
+    def _default_target_accept(cls, raw: Any) -> Any:
+        """An unset ``sampler.target_accept`` becomes 0.9, or 0.95 for a geo panel.
 
         The panel's pooled geo effects mix best with the smaller steps: at 40 geos x 156
         weeks x 5 channels, 2 x (1000 + 1000), 0.95 took 31 steps per draw against 19.5 and
@@ -424,15 +424,11 @@ class Config(_Strict):
         if not isinstance(raw, dict):
             return raw
         sampler, data = raw.get("sampler") or {}, raw.get("data") or {}
-        if not isinstance(sampler, dict):
+        if not isinstance(sampler, dict) or sampler.get("target_accept") is not None:
             return raw
         panel = isinstance(data, dict) and data.get("geo_column") is not None
-        defaults = {
-            "target_accept": PANEL_TARGET_ACCEPT if panel else NATIONAL_TARGET_ACCEPT,
-            "start": "mode" if panel else "jitter",
-        }
-        unset = {key: value for key, value in defaults.items() if sampler.get(key) is None}
-        return raw | {"sampler": sampler | unset} if unset else raw
+        default = PANEL_TARGET_ACCEPT if panel else NATIONAL_TARGET_ACCEPT
+        return raw | {"sampler": sampler | {"target_accept": default}}
 
     @model_validator(mode="before")
     @classmethod

@@ -20,7 +20,7 @@ from mmm.experiments.records import LiftRecord, read_records
 from mmm.interrupts import Stops, deferred_interrupts, propagate_interrupts
 from mmm.model.build import Scales, build_model, channel_plan
 from mmm.model.centring import Pilot, centring_pilot, pilot_length
-from mmm.model.config import LOW_RANK_MAX_PARAMETERS, Config, SamplerConfig
+from mmm.model.config import LARGE_MODEL_PARAMETERS, Config, SamplerConfig
 from mmm.model.data import Dataset
 from mmm.model.nuts import compile_for_nutpie
 from mmm.model.start import can_start_near_mode, start_near_mode
@@ -340,7 +340,7 @@ def sample(
     change how the main run samples, not what it samples (:mod:`mmm.model.centring`). Its time
     counts as sampling time. Other backends skip the pilot.
 
-    With ``sampler.start: mode`` (a panel's default) and a model compiled for
+    With ``sampler.start: mode`` (by default from 1,000 free parameters) and a model compiled for
     ``compile_backend: numba``, the chains start near the posterior mode found on the compiled
     model (:mod:`mmm.model.start`), found again after the pilot changes the data; that search
     counts as sampling time too.
@@ -436,7 +436,7 @@ def _sample_nutpie(
                 _COMPILED.pop(next(iter(_COMPILED)))
     compiled_at = time.perf_counter()
     point = None
-    if sampler.start == "mode" and can_start_near_mode(compiled):
+    if resolved_start(sampler, compiled.n_dim) == "mode" and can_start_near_mode(compiled):
         stage("finding the posterior mode to start from")
         compiled, point = start_near_mode(compiled)
     if pilot is not None:
@@ -487,10 +487,18 @@ def _run_nutpie(
 
 def resolved_adaptation(sampler: SamplerConfig, n_parameters: int) -> str:
     """nutpie's mass-matrix adaptation for a model of ``n_parameters`` free parameters:
-    ``sampler.adaptation``, with 'auto' resolved by :data:`LOW_RANK_MAX_PARAMETERS`."""
+    ``sampler.adaptation``, with 'auto' resolved by :data:`LARGE_MODEL_PARAMETERS`."""
     if sampler.adaptation != "auto":
         return sampler.adaptation
-    return "low_rank" if n_parameters < LOW_RANK_MAX_PARAMETERS else "diag"
+    return "low_rank" if n_parameters < LARGE_MODEL_PARAMETERS else "diag"
+
+
+def resolved_start(sampler: SamplerConfig, n_parameters: int) -> str:
+    """Where the chains of a model of ``n_parameters`` free parameters start:
+    ``sampler.start``, with 'auto' resolved by :data:`LARGE_MODEL_PARAMETERS`."""
+    if sampler.start != "auto":
+        return sampler.start
+    return "jitter" if n_parameters < LARGE_MODEL_PARAMETERS else "mode"
 
 
 def _relabel(idata: xr.DataTree, model: pm.Model) -> xr.DataTree:

@@ -9,7 +9,6 @@ from mmm.model.build import build_model
 from mmm.model.config import parse_config
 from mmm.model.data import dataset_from_frame
 from mmm.model.nuts import compile_for_nutpie
-from mmm.model.simulate import simulate, simulation_config
 from mmm.model.simulate_panel import panel_config, simulate_panel
 from mmm.model.start import START_JITTER, mode_point, start_near_mode
 
@@ -60,24 +59,16 @@ def test_a_panel_starts_near_its_mode_and_each_chain_apart(seed):
     )
 
 
-def test_panels_start_at_the_mode_by_default_and_national_models_do_not(seed):
-    national = parse_config(simulation_config(simulate(seed=seed, weeks=30), "unused.csv"))
-    assert national.sampler.start == "jitter"
-    raw = panel_config(simulate_panel(seed=seed, geos=3, weeks=30, n_channels=2), "unused.csv")
-    assert parse_config(raw).sampler.start == "mode"
-    raw["sampler"]["start"] = "jitter"
-    chosen = parse_config(raw)
-    assert chosen.sampler.start == "jitter"
-    assert chosen.sampler.target_accept == 0.95  # the other panel default is still filled
-
-
-def test_auto_adaptation_takes_low_rank_for_small_models_and_diag_for_large_ones():
-    from mmm.model.config import LOW_RANK_MAX_PARAMETERS, SamplerConfig
-    from mmm.model.fit import resolved_adaptation
+def test_auto_settings_start_large_models_at_the_mode_with_a_diagonal_mass_matrix():
+    from mmm.model.config import LARGE_MODEL_PARAMETERS, SamplerConfig
+    from mmm.model.fit import resolved_adaptation, resolved_start
 
     auto = SamplerConfig()
-    assert auto.adaptation == "auto"
-    assert resolved_adaptation(auto, LOW_RANK_MAX_PARAMETERS - 1) == "low_rank"
-    assert resolved_adaptation(auto, LOW_RANK_MAX_PARAMETERS) == "diag"
-    chosen = SamplerConfig(adaptation="low_rank")
-    assert resolved_adaptation(chosen, 10 * LOW_RANK_MAX_PARAMETERS) == "low_rank"
+    assert (auto.adaptation, auto.start) == ("auto", "auto")
+    small, large = LARGE_MODEL_PARAMETERS - 1, LARGE_MODEL_PARAMETERS
+    assert (resolved_adaptation(auto, small), resolved_start(auto, small)) == ("low_rank", "jitter")
+    assert (resolved_adaptation(auto, large), resolved_start(auto, large)) == ("diag", "mode")
+    chosen = SamplerConfig(adaptation="low_rank", start="jitter")
+    assert resolved_adaptation(chosen, 10 * large) == "low_rank"
+    assert resolved_start(chosen, 10 * large) == "jitter"
+    assert resolved_start(SamplerConfig(start="mode"), 3) == "mode"

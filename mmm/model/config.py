@@ -316,11 +316,11 @@ class PanelConfig(_Strict):
 
 #: Default ``sampler.target_accept`` for national data and for geo panels.
 NATIONAL_TARGET_ACCEPT = 0.9
+PANEL_TARGET_ACCEPT = 0.95
 #: From this many free parameters (a large panel), ``sampler.adaptation: auto`` takes nutpie's
 #: diagonal mass matrix instead of the low-rank one and ``sampler.start: auto`` starts the
 #: chains near the posterior mode (docs/model.md, "Panels").
 LARGE_MODEL_PARAMETERS = 1000
-PANEL_TARGET_ACCEPT = 0.95
 
 
 class SamplerConfig(_Strict):

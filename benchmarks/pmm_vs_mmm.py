@@ -657,15 +657,13 @@ def _in_prior_suite_lines(rows) -> list[str]:
         "",
         *_ratio_table(rows, IN_PRIOR_SUITE),
         "",
-        "| size | mmm 90% coverage | PyMC-Marketing 90% coverage |",
+        "| size | mean MARE mmm / pmm | 90% coverage |",
         "|---|---|---|",
     ]
     for size in HEAD_SIZES:
         _, m, p = _seed_pairs(rows, size, IN_PRIOR_SUITE)
         if m:
-            cover = [f"{sum(r['covered'] for r in t)}/{sum(r['n_channels'] for r in t)}"
-                     for t in (m, p)]  # fmt: skip
-            lines.append(f"| {size[0]}x{size[1]} | {cover[0]} | {cover[1]} |")
+            lines.append(f"| {size[0]}x{size[1]} | {_accuracy_cells(m, p)}")
     return [*lines, ""]
 
 

@@ -175,19 +175,17 @@ def test_saturation_ceiling_caps_lam_per_unit_of_max_spend_and_changes_nothing_e
     plain = simulate(seed=seed, weeks=104, n_channels=8)
     capped = simulate(seed=seed, weeks=104, n_channels=8, saturation_ceiling=4.0)
     spend = capped.frame[capped.channels]
-    per_max = {
-        name: capped.truth["channels"][name]["saturation"]["lam"] * spend[name].max()
-        / capped.truth["channels"][name]["spend_scale"]
-        for name in capped.channels
-    }  # fmt: skip
-    assert max(per_max.values()) <= 4.0 + 1e-6
+
+    def largest_lam_per_max_spend(sim) -> float:
+        truth = sim.truth["channels"]
+        return max(
+            truth[c]["saturation"]["lam"] * spend[c].max() / truth[c]["spend_scale"]
+            for c in sim.channels
+        )
+
+    assert largest_lam_per_max_spend(capped) <= 4.0 + 1e-6
     # Without the cap some channel's lam would exceed it: the cap did something.
-    uncapped = {
-        name: plain.truth["channels"][name]["saturation"]["lam"] * spend[name].max()
-        / plain.truth["channels"][name]["spend_scale"]
-        for name in plain.channels
-    }  # fmt: skip
-    assert max(uncapped.values()) > 4.0
+    assert largest_lam_per_max_spend(plain) > 4.0
     pd.testing.assert_frame_equal(plain.frame[plain.channels], spend)
     assert capped.truth["saturation_ceiling"] == 4.0
     assert plain.truth["saturation_ceiling"] is None

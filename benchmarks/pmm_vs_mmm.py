@@ -145,7 +145,7 @@ def fit_mmm(sim, seed: int, chains: int, tune: int, draws: int) -> dict[str, obj
         "sample_s": fitted.diagnostics.sample_seconds,
         "fit_s": fit_s,
         "divergences": int(fitted.diagnostics.divergences),
-        "compile_backend": config.sampler.compile_backend,
+        "compile_backend": fitted.diagnostics.compile_backend or config.sampler.compile_backend,
     }
     out |= _posterior_checks(fitted.posterior)
     return out | _roi_scores(roi, _truth_roi(sim))

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
 SEED = 20261123
+
+# The suite's `mmm fit` runs must not leave detached compiles behind (mmm.model.warm); the test
+# of the background compile turns it on for the processes it starts.
+os.environ["MMM_BACKGROUND_COMPILE"] = "0"
 
 
 @pytest.fixture

@@ -102,6 +102,22 @@ def fit_command(
     for warning in summary["warnings"]:
         err_console.print(f"[bold yellow]WARNING:[/] {warning}", highlight=False)
     console.print(f"Saved to [bold]{target}[/]")
+    if cfgs[0].sampler.compile_backend == "auto" and diag.get("compile_backend") == "jax":
+        _compile_in_background(target)
+
+
+def _compile_in_background(target: Path) -> None:
+    """After a first fit of a structure (sampled with JAX), compile its Numba code for the next
+    fits in a detached process (:mod:`mmm.model.warm`), unless $MMM_BACKGROUND_COMPILE is 0."""
+    from mmm.model.warm import ENV_SWITCH, background_compile_enabled, start_background_compile
+
+    if not background_compile_enabled():
+        return
+    pid = start_background_compile(target)
+    console.print(
+        f"[dim]compiling this model structure's Numba code in the background (pid {pid}) so "
+        f"that the next fits of it sample faster; {ENV_SWITCH}=0 turns this off[/]"
+    )
 
 
 def load_config_with_overrides(

@@ -328,9 +328,12 @@ class SamplerConfig(_Strict):
 
     backend: Literal["nutpie", "pymc", "numpyro"] = "nutpie"
     #: nutpie only: 'numba' runs PyTensor's disk-cached numba code (a model structure seen
-    #: before compiles in seconds); 'numba_cfunc' is nutpie's own C callback (20-30 s compile
-    #: in every process, least overhead per gradient); 'jax' compiles fast, samples slowly on CPU.
-    compile_backend: Literal["numba", "numba_cfunc", "jax"] = "numba"
+    #: before loads in seconds, a new one compiles for tens of seconds); 'numba_cfunc' is
+    #: nutpie's own C callback (20-30 s compile in every process, least overhead per gradient);
+    #: 'jax' compiles in about a second and samples 2-3x slower per gradient on CPU; 'auto'
+    #: takes numba when the compile cache holds the model structure or the model is a geo panel,
+    #: jax otherwise (:func:`mmm.model.nuts.choose_compile_backend`).
+    compile_backend: Literal["auto", "numba", "numba_cfunc", "jax"] = "auto"
     #: nutpie only: mass-matrix adaptation. 'low_rank' handles correlated parameters best;
     #: 'diag' is far cheaper to adapt for a large panel; 'auto' takes low_rank below
     #: :data:`LARGE_MODEL_PARAMETERS` free parameters and diag from there.

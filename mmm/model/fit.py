@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import json
 import os
 import time
@@ -22,13 +23,17 @@ from mmm.model.build import Scales, build_model, channel_plan
 from mmm.model.centring import Pilot, centring_pilot, pilot_length
 from mmm.model.config import LARGE_MODEL_PARAMETERS, Config, SamplerConfig
 from mmm.model.data import Dataset
-from mmm.model.nuts import compile_for_nutpie
+from mmm.model.nuts import choose_compile_backend, compile_for_nutpie
 from mmm.model.start import can_start_near_mode, start_near_mode
 from mmm.model.transforms import ADSTOCKS, SATURATIONS, ChannelPlan
 
 #: Compiled nutpie models of this process, by structure key (oldest dropped first).
 _COMPILED: dict[str, object] = {}
 _COMPILED_MAX = 8
+
+#: The posterior's attributes naming what nutpie's model was compiled with, and its adaptation.
+COMPILE_BACKEND_ATTR = "mmm_compile_backend"
+ADAPTATION_ATTR = "mmm_adaptation"
 
 #: Thresholds above/below which a fit gets a loud warning.
 RHAT_MAX = 1.01
@@ -44,6 +49,10 @@ class Diagnostics:
     divergences: int
     compile_seconds: float = float("nan")
     sample_seconds: float = float("nan")
+    #: what nutpie's model was compiled with ('numba', 'numba_cfunc', 'jax'), and its mass-matrix
+    #: adaptation, with 'auto' resolved ('' for the other samplers)
+    compile_backend: str = ""
+    adaptation: str = ""
 
     def warnings(self) -> list[str]:
         """Plain-language warnings for every threshold crossed."""
@@ -73,6 +82,8 @@ class Diagnostics:
             "divergences": int(self.divergences),
             "compile_seconds": round(float(self.compile_seconds), 2),
             "sample_seconds": round(float(self.sample_seconds), 2),
+            "compile_backend": self.compile_backend,
+            "adaptation": self.adaptation,
         }
 
 
@@ -357,16 +368,8 @@ def sample(
         second or two also while chains run; no partial posterior is returned.
     """
     stage = on_stage or (lambda _msg: None)
-    if sampler.backend == "numpyro" or (
-        sampler.backend == "nutpie" and sampler.compile_backend == "jax"
-    ):
-        try:
-            import numpyro  # noqa: F401
-        except ImportError:
-            raise MmmError(
-                "this sampler needs JAX and NumPyro: pip install 'mmm[jax]'",
-                key="sampler.backend",
-            ) from None
+    if sampler.backend == "numpyro" and importlib.util.find_spec("numpyro") is None:
+        raise MmmError("this sampler needs NumPyro: pip install 'mmm[jax]'", key="sampler.backend")
     cores = max(1, min(sampler.chains, os.cpu_count() or 1))
     with propagate_interrupts() as stops:
         if sampler.backend == "nutpie":
@@ -422,15 +425,18 @@ def _sample_nutpie(
 ) -> tuple[xr.DataTree, float, float]:
 
     start = time.perf_counter()
+    compile_backend = "numba"
     if reuse_key is not None and reuse_key in _COMPILED:
         stage("reusing the compiled model with new data")
         data = {var.name: var.get_value() for var in model.data_vars}
         compiled = _COMPILED[reuse_key].with_data(**data)
     else:
-        stage(f"compiling the model ({sampler.compile_backend})")
-        compiled = compile_for_nutpie(model, sampler.compile_backend)
+        choice = choose_compile_backend(model, sampler.compile_backend, long_run=pilot is not None)
+        stage(f"compiling the model ({choice.describe()})")
+        compiled = compile_for_nutpie(model, choice.backend, choice.graphs)
+        compile_backend = choice.backend
         stops.check()  # an interrupt swallowed while compiling stops here, before caching
-        if reuse_key is not None:
+        if reuse_key is not None and compile_backend != "jax":  # JAX's model holds its data
             _COMPILED[reuse_key] = compiled
             while len(_COMPILED) > _COMPILED_MAX:
                 _COMPILED.pop(next(iter(_COMPILED)))
@@ -446,6 +452,8 @@ def _sample_nutpie(
     stage("sampling")
     tune, draws = sampler.tune, sampler.draws
     idata = _run_nutpie(compiled, sampler, cores, tune, draws, sampler.seed, progress)
+    idata.attrs[COMPILE_BACKEND_ATTR] = compile_backend
+    idata.attrs[ADAPTATION_ATTR] = resolved_adaptation(sampler, compiled.n_dim)
     return _relabel(idata, model), compiled_at - start, time.perf_counter() - compiled_at
 
 
@@ -547,4 +555,8 @@ def diagnose(
     stats = idata["sample_stats"].to_dataset()
     key = "diverging" if "diverging" in stats else "divergences"
     divergences = int(stats[key].to_numpy().sum()) if key in stats else 0
-    return Diagnostics(rhat_max, ess_min, divergences, compile_seconds, sample_seconds)
+    backend = str(idata.attrs.get(COMPILE_BACKEND_ATTR, ""))
+    adaptation = str(idata.attrs.get(ADAPTATION_ATTR, ""))
+    return Diagnostics(
+        rhat_max, ess_min, divergences, compile_seconds, sample_seconds, backend, adaptation
+    )

@@ -21,6 +21,7 @@ import dataclasses
 import functools
 import importlib
 import importlib.metadata
+import importlib.util
 import inspect
 import sys
 import threading
@@ -58,6 +59,9 @@ REQUIRED_API: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("pytensor.link.numba.linker", "NumbaLinker.jit_compile", ()),
     ("pytensor.link.numba.linker", "NumbaLinker.incompatible_rewrites", ()),
     ("pytensor", "config.numba__cache", ()),
+    # compile_backend 'auto' looks up a structure's entry in the cache before compiling it
+    ("pytensor.link.numba.cache", "CACHED_SRC_FUNCTIONS", ()),
+    ("pytensor.link.numba.cache", "NUMBA_CACHE_PATH", ()),
     ("pytensor", "config.numba__fastmath", ()),
     (
         "nutpie.compiled_pyfunc",
@@ -219,8 +223,47 @@ class ModelFunctions:
     n_dim: int
 
 
-def model_functions(model: pm.Model) -> ModelFunctions:
-    """Compile (or load from PyTensor's cache) the log density and draws of ``model``.
+@dataclass(frozen=True)
+class NumbaGraphs:
+    """A model's log density and draws as Numba functions that are built but not yet compiled.
+
+    Building them takes a second or two; the first call compiles them, or loads them from
+    PyTensor's cache when a model of the same structure was compiled before (any data, any
+    sizes). :meth:`in_cache` tells which without calling them.
+    """
+
+    logp_and_grad: Callable
+    draws: Callable
+    initial_point: Callable[[int], np.ndarray]
+    names: list[str]
+    data: dict[str, np.ndarray]
+    n_dim: int
+    start: tuple[np.ndarray, ...]
+
+    def in_cache(self) -> bool:
+        """Whether PyTensor's Numba cache holds both functions' compiled code."""
+        return all(_in_numba_cache(f) for f in (self.logp_and_grad, self.draws))
+
+    def cache_key(self) -> str:
+        """The log density's key in PyTensor's Numba cache ('' when it is not cached)."""
+        return _cache_key(self.logp_and_grad) or ""
+
+    def load(self) -> ModelFunctions:
+        """Compile both functions, or load them from the cache."""
+        self.logp_and_grad(*self.start)  # now, not in the first chain
+        return ModelFunctions(
+            logp_and_grad=self.logp_and_grad,
+            draws=self.draws,
+            initial_point=self.initial_point,
+            names=self.names,
+            shapes=[tuple(np.shape(v)) for v in self.draws(*self.start)],
+            data=self.data,
+            n_dim=self.n_dim,
+        )
+
+
+def numba_graphs(model: pm.Model) -> NumbaGraphs:
+    """The log density and draws of ``model`` as Numba functions, built and not compiled.
 
     Parameters
     ----------
@@ -229,7 +272,7 @@ def model_functions(model: pm.Model) -> ModelFunctions:
 
     Returns
     -------
-    ModelFunctions
+    NumbaGraphs
     """
     free = list(model.free_RVs)
     values = [model.rvs_to_values[rv] for rv in free]
@@ -257,24 +300,51 @@ def model_functions(model: pm.Model) -> ModelFunctions:
     draws_fn = _compiled(inputs, draw_graph, mode)
 
     data = {var.name: np.asarray(var.get_value()) for var in data_vars}
-    n_dim = sum(int(np.size(first[v.name])) for v in values)
-    start = (_flatten(first, values), *data.values())
-    logp_fn(*start)  # load the code from the cache (or build it) now, not in the first chain
     lock = threading.Lock()
 
     def initial_point(seed: int) -> np.ndarray:
         with lock:  # PyMC's initial-point function is not thread safe
             return _flatten(initial(seed), values)
 
-    return ModelFunctions(
+    return NumbaGraphs(
         logp_and_grad=logp_fn,
         draws=draws_fn,
         initial_point=initial_point,
         names=[var.name for var in stored],
-        shapes=[tuple(np.shape(v)) for v in draws_fn(*start)],
         data=data,
-        n_dim=n_dim,
+        n_dim=sum(int(np.size(first[v.name])) for v in values),
+        start=(_flatten(first, values), *data.values()),
     )
+
+
+def model_functions(model: pm.Model) -> ModelFunctions:
+    """Compile (or load from PyTensor's cache) the log density and draws of ``model``.
+
+    Parameters
+    ----------
+    model : pymc.Model
+        Continuous free variables only; ``pm.Data`` variables become explicit inputs.
+
+    Returns
+    -------
+    ModelFunctions
+    """
+    return numba_graphs(model).load()
+
+
+def _cache_key(function: Callable) -> str | None:
+    """The key of a function :func:`_compiled` built in PyTensor's Numba cache, if it has one."""
+    from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS
+
+    return CACHED_SRC_FUNCTIONS.get(getattr(function, "py_func", None))
+
+
+def _in_numba_cache(function: Callable) -> bool:
+    """Whether PyTensor's Numba cache holds an entry for a function :func:`_compiled` built."""
+    from pytensor.link.numba.cache import NUMBA_CACHE_PATH
+
+    key = _cache_key(function)
+    return key is not None and any(NUMBA_CACHE_PATH.glob(f"*-{key}.*.nbi"))
 
 
 def _dim_lengths(model: pm.Model) -> list:
@@ -292,13 +362,15 @@ def _value_shape(model: pm.Model, rv, value, inputs: dict) -> tuple:
     return tuple(int(n) for n in model.initial_point()[value.name].shape)
 
 
-def compile_model(model: pm.Model):
+def compile_model(model: pm.Model, graphs: NumbaGraphs | None = None):
     """A nutpie model of ``model`` whose log density and draws come from cached Numba code.
 
     Parameters
     ----------
     model : pymc.Model
         Continuous free variables only; ``pm.Data`` variables become swappable inputs.
+    graphs : NumbaGraphs, optional
+        ``numba_graphs(model)`` when the caller built them already.
 
     Returns
     -------
@@ -307,7 +379,7 @@ def compile_model(model: pm.Model):
     """
     from nutpie.compiled_pyfunc import from_pyfunc
 
-    fns = model_functions(model)
+    fns = (graphs or numba_graphs(model)).load()
     data_names = list(fns.data)
 
     def make_logp() -> Callable:
@@ -351,10 +423,65 @@ def _flatten(point: dict[str, np.ndarray], values: list) -> np.ndarray:
     return np.concatenate([np.ravel(point[v.name]) for v in values]).astype("float64")
 
 
-def compile_for_nutpie(model: pm.Model, compile_backend: str = "numba"):
-    """nutpie's model of ``model`` compiled with ``compile_backend``.
+@dataclass(frozen=True)
+class BackendChoice:
+    """How a model is compiled for nutpie, and why (:func:`choose_compile_backend`)."""
 
-    Every fit (and the geo lift test) compiles through here. 'numba' falls back to
+    backend: str
+    reason: str = ""
+    graphs: NumbaGraphs | None = None
+
+    def describe(self) -> str:
+        """``'jax: first fit of this model structure'``, or the backend alone."""
+        return f"{self.backend}: {self.reason}" if self.reason else self.backend
+
+
+def choose_compile_backend(model: pm.Model, requested: str, long_run: bool) -> BackendChoice:
+    """Resolve ``sampler.compile_backend`` for ``model``.
+
+    'auto' takes the cached Numba code when PyTensor's cache holds this model structure (a
+    refit: it loads in seconds and has the fastest gradient), and JAX when it does not (a first
+    fit, or a config edit that changed the structure: XLA compiles in about a second where
+    Numba takes tens of seconds, and samples 2-3x slower per gradient). A ``long_run`` (a geo
+    panel, minutes of sampling) keeps Numba, whose faster gradient repays the compile; so does
+    a machine without JAX or without the cached-Numba API.
+
+    Parameters
+    ----------
+    model : pymc.Model
+    requested : str
+        ``sampler.compile_backend``: 'auto', 'numba', 'numba_cfunc' or 'jax'.
+    long_run : bool
+        Whether sampling will take minutes, not seconds.
+
+    Returns
+    -------
+    BackendChoice
+    """
+    if requested != "auto":
+        return BackendChoice(requested)
+    if missing_cached_numba_api() is not None:
+        return BackendChoice("numba")  # compile_for_nutpie says why and falls back
+    try:
+        graphs = numba_graphs(model)
+    except (ImportError, AttributeError, TypeError):  # a changed internal the probe cannot see
+        return BackendChoice("numba")  # compile_for_nutpie meets it again, says so, falls back
+    if graphs.in_cache():
+        return BackendChoice("numba", "model structure in the compile cache", graphs)
+    if long_run:
+        return BackendChoice("numba", "first fit of this structure; a panel samples long", graphs)
+    if importlib.util.find_spec("jax") is None:
+        return BackendChoice("numba", "first fit of this structure; JAX is not installed", graphs)
+    return BackendChoice("jax", "first fit of this model structure, no Numba compile")
+
+
+def compile_for_nutpie(
+    model: pm.Model, compile_backend: str = "numba", graphs: NumbaGraphs | None = None
+):
+    """nutpie's model of ``model`` compiled with ``compile_backend`` ('auto' resolved before).
+
+    Every fit (and the geo lift test) compiles through here; ``graphs`` are
+    ``numba_graphs(model)`` when the caller built them already. 'numba' falls back to
     'numba_cfunc' with a one-line notice on stderr when the PyTensor or nutpie internals it
     needs are missing or changed (see :func:`missing_cached_numba_api`).
     """
@@ -364,7 +491,7 @@ def compile_for_nutpie(model: pm.Model, compile_backend: str = "numba"):
         reason = missing_cached_numba_api()
         if reason is None:
             try:
-                return compile_model(model)
+                return compile_model(model, graphs)
             except (ImportError, AttributeError, TypeError) as exc:
                 reason = (
                     f"the cached-numba API mmm uses failed on PyTensor {pytensor.__version__} "

@@ -23,7 +23,7 @@ from mmm.analysis.posterior import (
     predicted_mean,
 )
 from mmm.analysis.residuals import autocorrelation_limit, residual_signs, smooth_share_limit
-from mmm.model.config import Config, PiecewiseTrend, Prior
+from mmm.model.config import Config, PiecewiseTrend, Prior, SamplerConfig
 from mmm.model.events import describe_events
 from mmm.model.fit import ESS_MIN, RHAT_MAX, FittedModel
 from mmm.model.transforms import ADSTOCKS, SATURATIONS
@@ -190,8 +190,8 @@ def model_section(config: Config, summary: dict[str, Any]) -> dict[str, Any]:
             ("reported interval", f"central {round(100 * config.interval)}%"),
             (
                 "sampler",
-                f"{sampler.backend} ({sampler.compile_backend}, {sampler.adaptation} "
-                f"adaptation), {sampler.chains} chains x {sampler.draws} draws after "
+                f"{sampler.backend} ({_sampler_setup(sampler, summary)}), "
+                f"{sampler.chains} chains x {sampler.draws} draws after "
                 f"{sampler.tune} tuning, target_accept {sampler.target_accept:g}, "
                 f"seed {sampler.seed}",
             ),
@@ -200,6 +200,14 @@ def model_section(config: Config, summary: dict[str, Any]) -> dict[str, Any]:
         "calibration": calibration_overview(config, summary),
         "yaml": config.to_yaml(),
     }
+
+
+def _sampler_setup(sampler: SamplerConfig, summary: dict[str, Any]) -> str:
+    """``'jax, low_rank adaptation'``: what the fit used, 'auto' resolved where it recorded it."""
+    used = summary.get("diagnostics", {})
+    backend = used.get("compile_backend") or sampler.compile_backend
+    adaptation = used.get("adaptation") or sampler.adaptation
+    return f"{backend}, {adaptation} adaptation"
 
 
 def calibration_overview(config: Config, summary: dict[str, Any]) -> str:

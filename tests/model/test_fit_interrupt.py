@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 pytestmark = pytest.mark.slow
 
@@ -43,13 +44,31 @@ def digest(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
 
 
+def _config_with_backend(config: Path, compile_backend: str | None, folder: Path) -> Path:
+    """``config``, or a copy beside it with ``sampler.compile_backend`` set."""
+    if compile_backend is None:
+        return config
+    raw = yaml.safe_load(config.read_text())
+    raw["sampler"]["compile_backend"] = compile_backend
+    raw["data"]["path"] = str((config.parent / raw["data"]["path"]).resolve())
+    copy = folder / f"{config.stem}-{compile_backend}.yaml"
+    copy.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return copy
+
+
 @pytest.mark.parametrize(
-    ("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"]
+    ("signum", "code", "compile_backend"),
+    [(signal.SIGINT, 130, None), (signal.SIGTERM, 143, None), (signal.SIGINT, 130, "jax")],
+    ids=["SIGINT", "SIGTERM", "SIGINT-jax"],
 )
-def test_a_signal_stops_the_fit_and_keeps_the_earlier_model(saved_model, tmp_path, signum, code):
+def test_a_signal_stops_the_fit_and_keeps_the_earlier_model(
+    saved_model, tmp_path, signum, code, compile_backend
+):
+    """The config's own compile backend ('auto'), and JAX named outright (a first fit's)."""
     out = shutil.copytree(saved_model.folder, tmp_path / "models" / "small")
     before = digest(out)
-    command = [str(MMM), "fit", str(saved_model.config), "-o", str(out)]
+    config = _config_with_backend(saved_model.config, compile_backend, tmp_path)
+    command = [str(MMM), "fit", str(config), "-o", str(out)]
     command += ["--draws", "40000", "--no-progress"]
     env = os.environ | {"COLUMNS": "200", "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(

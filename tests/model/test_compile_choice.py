@@ -1,0 +1,115 @@
+"""compile_backend 'auto': JAX for a model structure the Numba cache lacks, the cached Numba code
+once it holds it, and the background compile that fills the cache after a first fit."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pymc as pm
+import pytest
+import yaml
+
+from mmm.model.nuts import choose_compile_backend, numba_graphs
+
+from .conftest import write_config
+
+MMM = str(Path(sys.executable).parent / "mmm")
+
+
+def _fresh_structure(rng) -> pm.Model:
+    """A small regression whose prior scale is a random constant: a structure no cache holds."""
+    scale = float(rng.uniform(1.0, 2.0)) + time.time_ns() % 10**6 * 1e-9
+    x = rng.normal(size=(30, 2))
+    with pm.Model() as model:
+        xs = pm.Data("x", x)
+        beta = pm.Normal("beta", 0.0, scale, shape=2)
+        sigma = pm.HalfNormal("sigma", 1.0)
+        pm.Normal("y", xs @ beta, sigma, observed=x @ np.array([1.0, -1.0]), shape=xs.shape[0])
+    return model
+
+
+def test_a_named_backend_is_taken_as_it_is(rng) -> None:
+    model = _fresh_structure(rng)
+    for name in ("numba", "numba_cfunc", "jax"):
+        choice = choose_compile_backend(model, name, long_run=False)
+        assert (choice.backend, choice.reason, choice.graphs) == (name, "", None)
+
+
+def test_auto_takes_jax_until_the_numba_cache_holds_the_structure(rng) -> None:
+    model = _fresh_structure(rng)
+    first = choose_compile_backend(model, "auto", long_run=False)
+    assert first.backend == "jax"
+    assert first.describe() == "jax: first fit of this model structure, no Numba compile"
+    numba_graphs(model).load()  # what the background compile does
+    again = choose_compile_backend(model, "auto", long_run=False)
+    assert again.backend == "numba"
+    assert again.reason == "model structure in the compile cache"
+    assert again.graphs is not None and again.graphs.in_cache()
+
+
+def test_auto_keeps_numba_for_a_long_run(rng) -> None:
+    choice = choose_compile_backend(_fresh_structure(rng), "auto", long_run=True)
+    assert choice.backend == "numba"
+    assert "a panel samples long" in choice.reason
+
+
+def _fit(config: Path, folder: Path, env: dict) -> str:
+    done = subprocess.run(
+        [MMM, "fit", str(config), "--no-progress", "-o", str(folder)],
+        capture_output=True, text=True, env=env, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    return " ".join(done.stdout.split())  # rich wraps at the terminal width
+
+
+def _wait_for_exit(pid: int, limit_s: float) -> None:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(1.0)
+    raise AssertionError(f"the background compile (pid {pid}) still ran after {limit_s} s")
+
+
+@pytest.mark.slow
+def test_first_fit_samples_with_jax_and_the_background_compile_serves_the_next(
+    tmp_path: Path, small_files: tuple[Path, Path]
+) -> None:
+    """Two real `mmm fit` processes on an empty compile cache, and the detached compile between
+    them: the first samples with JAX and starts it, the second loads its Numba code."""
+    config_path, _ = small_files
+    config = yaml.safe_load(config_path.read_text())
+    config["sampler"] |= {"draws": 200, "tune": 200}
+    config_path = write_config(config_path, config)
+    cache = tmp_path / "compile-cache"
+    env = os.environ | {
+        "PYTENSOR_FLAGS": f"base_compiledir={cache}",
+        "MMM_BACKGROUND_COMPILE": "1",
+        "COLUMNS": "200",
+    }
+    first = _fit(config_path, tmp_path / "first", env)
+    assert "compiling the model (jax: first fit of this model structure" in first
+    started = re.search(r"in the background \(pid (\d+)\)", first)
+    assert started, first
+    summary = json.loads((tmp_path / "first" / "summary.json").read_text())
+    assert summary["diagnostics"]["compile_backend"] == "jax"
+
+    _wait_for_exit(int(started.group(1)), limit_s=400)
+    log = (cache / "mmm-background-compile.log").read_text()
+    assert f"{tmp_path / 'first'}: compiled" in log, log
+
+    second = _fit(config_path, tmp_path / "second", env)
+    assert "compiling the model (numba: model structure in the compile cache)" in second
+    assert "in the background" not in second
+    summary = json.loads((tmp_path / "second" / "summary.json").read_text())
+    assert summary["diagnostics"]["compile_backend"] == "numba"
+    assert summary["diagnostics"]["divergences"] == 0

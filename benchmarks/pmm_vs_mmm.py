@@ -1117,10 +1117,12 @@ def write_doc() -> None:
         "mmm's first compile builds two cached functions (log density, draws). The 2026-11-23 "
         "row was taken with PyTensor 3.3.7 on an earlier machine, the 2026-12-02 rows with "
         "3.3.8 on the machine named above, where both tools' empty-cache compiles are much "
-        "shorter (mmm 19 s against 123 s, PyMC-Marketing 18 s against 47 s); the ratio line "
-        "pools all rows "
-        "of a seed, so read the rows by date (`when` in the results file). Issue 15's target "
-        "here is mmm's wall at most 0.4x PyMC-Marketing's.",
+        "shorter (mmm 19 s against 123 s, PyMC-Marketing 18 s against 47 s). The rows of "
+        "2026-12-02 22:0x (fb19ab0) are the first with `compile_backend: auto`, where mmm "
+        "samples a structure its cache lacks through JAX instead of compiling it with Numba "
+        "(`compile_backend` in the results file says which ran). The ratio line takes each "
+        "seed's latest rows. Issue 15's target here is mmm's wall at most 0.4x "
+        "PyMC-Marketing's.",
         "",
         *_head_table(rows, "cold"),
         "",

@@ -318,17 +318,8 @@ def numba_graphs(model: pm.Model) -> NumbaGraphs:
 
 
 def model_functions(model: pm.Model) -> ModelFunctions:
-    """Compile (or load from PyTensor's cache) the log density and draws of ``model``.
-
-    Parameters
-    ----------
-    model : pymc.Model
-        Continuous free variables only; ``pm.Data`` variables become explicit inputs.
-
-    Returns
-    -------
-    ModelFunctions
-    """
+    """The log density and draws of ``model``, compiled or loaded from PyTensor's cache:
+    ``numba_graphs(model).load()`` (see :func:`numba_graphs` for what ``model`` may hold)."""
     return numba_graphs(model).load()
 
 

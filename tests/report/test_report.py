@@ -97,6 +97,10 @@ def test_sections_carry_the_numbers(report_file: Path, summary: dict):
     model = section_text(page, "model")
     assert "geometric, max lag" in model and "ROI ~ LogNormal" in model
     assert "2 lift test(s) on search, tv" in model
+    # The sampler as it ran: 'auto' compile backend and adaptation resolved.
+    used = summary["diagnostics"]
+    assert used["compile_backend"] in ("numba", "jax") and used["adaptation"] == "low_rank"
+    assert f"nutpie ({used['compile_backend']}, low_rank adaptation)" in model
     # ROI table: the same intervals as summary.json.
     roi = section_text(page, "roi")
     for row in summary["channels"].values():

@@ -245,7 +245,7 @@ class NumbaGraphs:
         return all(_in_numba_cache(f) for f in (self.logp_and_grad, self.draws))
 
     def cache_key(self) -> str:
-        """The log density's key in PyTensor's Numba cache ('' when it is not cached)."""
+        """The log density's key in PyTensor's Numba cache ('' when PyTensor caches nothing)."""
         return _cache_key(self.logp_and_grad) or ""
 
     def load(self) -> ModelFunctions:

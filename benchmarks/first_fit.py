@@ -43,6 +43,8 @@ import pandas as pd
 import yaml
 from harness import ROOT, mmm_code, now, package_versions
 
+from mmm.model.warm import wait_for_exit
+
 RESULTS = ROOT / "benchmarks" / "results" / "first_fit.jsonl"
 MMM = str(Path(sys.executable).parent / "mmm")
 STAGES = (("... compiling", "... reusing", "... sampling"), ("... sampling",),
@@ -81,7 +83,9 @@ def timed_fit(config: Path, cache: Path, work: Path) -> dict:
     background = re.search(r"in the background \(pid (\d+)\)", text)
     return {
         "backend": backend,
-        "background_compile_s": wait_for(int(background.group(1))) if background else None,
+        "background_compile_s": (
+            round(wait_for_exit(int(background.group(1))), 1) if background else None
+        ),
         "wall_s": round(wall, 2),
         "imports_config_data_s": round(marks["first_line"], 2),
         "build_and_compile_s": round(marks["sample_start"] - marks["first_line"], 2),
@@ -89,17 +93,6 @@ def timed_fit(config: Path, cache: Path, work: Path) -> dict:
         "sample_s": round(marks["summary_start"] - marks["sample_start"], 2),
         "summarize_and_write_s": round(wall - marks["summary_start"], 2),
     }
-
-
-def wait_for(pid: int) -> float:
-    """Seconds until the detached process ``pid`` (not our child) exits."""
-    start = time.perf_counter()
-    while True:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return round(time.perf_counter() - start, 1)
-        time.sleep(0.2)
 
 
 def edited(base: dict, edit: str, work: Path) -> dict:

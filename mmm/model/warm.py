@@ -65,6 +65,37 @@ def start_background_compile(model_dir: str | Path) -> int:
     return process.pid
 
 
+def wait_for_exit(pid: int, timeout: float | None = None) -> float:
+    """Wait for a background compile (or any process ``pid``, child or not) to exit.
+
+    Parameters
+    ----------
+    pid : int
+        What :func:`start_background_compile` returned (``mmm fit`` prints it).
+    timeout : float, optional
+        Seconds to wait at most; None waits as long as it runs.
+
+    Returns
+    -------
+    float
+        Seconds waited.
+
+    Raises
+    ------
+    TimeoutError
+        When the process still runs after ``timeout`` seconds.
+    """
+    start = time.monotonic()
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return time.monotonic() - start
+        if timeout is not None and time.monotonic() - start > timeout:
+            raise TimeoutError(f"process {pid} still ran after {timeout:g} s")
+        time.sleep(0.2)
+
+
 def compile_saved_model(model_dir: str | Path) -> bool:
     """Compile the Numba code of a saved model's structure into PyTensor's cache.
 

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from mmm.model.nuts import choose_compile_backend, numba_graphs
+from mmm.model.warm import wait_for_exit
 
 from .conftest import write_config
 
@@ -69,17 +70,6 @@ def _fit(config: Path, folder: Path, env: dict) -> str:
     return " ".join(done.stdout.split())  # rich wraps at the terminal width
 
 
-def _wait_for_exit(pid: int, limit_s: float) -> None:
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(1.0)
-    raise AssertionError(f"the background compile (pid {pid}) still ran after {limit_s} s")
-
-
 @pytest.mark.slow
 def test_first_fit_samples_with_jax_and_the_background_compile_serves_the_next(
     tmp_path: Path, small_files: tuple[Path, Path]
@@ -103,7 +93,7 @@ def test_first_fit_samples_with_jax_and_the_background_compile_serves_the_next(
     summary = json.loads((tmp_path / "first" / "summary.json").read_text())
     assert summary["diagnostics"]["compile_backend"] == "jax"
 
-    _wait_for_exit(int(started.group(1)), limit_s=400)
+    wait_for_exit(int(started.group(1)), timeout=400)
     log = (cache / "mmm-background-compile.log").read_text()
     assert f"{tmp_path / 'first'}: compiled" in log, log
 

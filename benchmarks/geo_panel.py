@@ -157,10 +157,8 @@ def fit_mmm(args: argparse.Namespace, stages: Stages) -> dict[str, object]:
     stages.mark("data")
     model, scales = build_model(config, dataset)
     stages.mark("build")
-    counter = _count_gradients()
     pilot = centring_pilot(config)  # as mmm.model.fit.fit does for a panel
     idata, compile_s, sample_s = sample(model, config.sampler, progress=False, pilot=pilot)
-    counted = dict(counter)
     stages.seconds["compile_s"], stages.seconds["sample_s"] = compile_s, sample_s
     stages.last = time.perf_counter()
     diagnostics = diagnose(idata, compile_s, sample_s)
@@ -183,59 +181,21 @@ def fit_mmm(args: argparse.Namespace, stages: Stages) -> dict[str, object]:
     out |= _gradient_cost(model, args, sample_s, out["grads_per_draw"])
     out["adaptation"] = resolved_adaptation(config.sampler, out["n_params"])
     out["start"] = resolved_start(config.sampler, out["n_params"])
-    # every gradient nutpie asked for during the fit (the first call is the compile's warm-up)
-    out["grads_total"] = counted["n"]
-    out["grad_seconds"] = counted["s"]
-    out["ms_per_grad_in_sampling"] = 1000 * counted["s"] / max(counted["n"], 1)
     totals = geo_contribution_totals(fitted)
     out |= roi_scores(roi_draws(fitted), geo_roi_draws(fitted, totals), truth)
     out["bench_overhead_s"] = time.perf_counter() - fit_end
     return out
 
 
-def _count_gradients() -> dict[str, float]:
-    """Count and time every log-density gradient mmm's nutpie model evaluates.
-
-    Wraps ``logp_and_grad`` of :func:`mmm.model.nuts.model_functions` (a lock-guarded counter
-    and two ``perf_counter`` calls, well under a microsecond per gradient). The seconds add
-    up over both chains' threads.
-    """
-    import dataclasses
-    import threading
-
-    from mmm.model import nuts
-
-    counter = {"n": 0, "s": 0.0}
-    lock = threading.Lock()
-    original = nuts.model_functions
-
-    def counted_model_functions(model):
-        fns = original(model)
-        inner = fns.logp_and_grad
-
-        def logp_and_grad(*args):
-            start = time.perf_counter()
-            try:
-                return inner(*args)
-            finally:
-                spent = time.perf_counter() - start
-                with lock:
-                    counter["n"] += 1
-                    counter["s"] += spent
-
-        return dataclasses.replace(fns, logp_and_grad=logp_and_grad)
-
-    nuts.model_functions = counted_model_functions
-    return counter
-
-
 def _gradient_cost(model, args, sample_s: float, grads_per_draw: float) -> dict[str, float]:
     """ms per log-density gradient: timed directly, and implied by the sampling time.
 
     The direct figure times the compiled ``logp_and_grad`` (loaded from PyTensor's cache) at
-    the initial point; the implied one divides the chains' sampling time by their gradient
-    count, assuming warm-up draws take as many steps as kept ones (nutpie keeps no warm-up
-    stats here), with ``min(chains, cores)`` chains running at once.
+    the initial point, called from Python: a few microseconds more than nutpie's threads pay,
+    calling the C callback directly. The implied one divides the chains' sampling time by their
+    gradient count, assuming warm-up draws take as many steps as kept ones (nutpie keeps no
+    warm-up stats here), with ``min(chains, cores)`` chains running at once. (Since nutpie's
+    calls bypass Python, rows from 2026-12-03 on have no count of the gradients it took.)
     """
     from mmm.model.nuts import model_functions
 

@@ -375,11 +375,14 @@ def _cache_key(function: Callable) -> str | None:
 
 
 def _in_numba_cache(function: Callable) -> bool:
-    """Whether PyTensor's Numba cache holds an entry for a function :func:`_callback` built."""
+    """Whether PyTensor's Numba cache holds an entry for a function :func:`_callback` built,
+    for this Python (the folder is shared between Python versions; Numba names an index
+    ``<function>-<key>.py<major><minor><abiflags>.nbi``)."""
     from pytensor.link.numba.cache import NUMBA_CACHE_PATH
 
     key = _cache_key(function)
-    return key is not None and any(NUMBA_CACHE_PATH.glob(f"*-{key}.*.nbi"))
+    python = f"py{sys.version_info.major}{sys.version_info.minor}{getattr(sys, 'abiflags', '')}"
+    return key is not None and any(NUMBA_CACHE_PATH.glob(f"*-{key}.{python}.nbi"))
 
 
 def _dim_lengths(model: pm.Model) -> list:

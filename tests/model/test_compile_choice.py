@@ -55,6 +55,26 @@ def test_auto_takes_jax_until_the_numba_cache_holds_the_structure(rng) -> None:
     assert again.graphs is not None and again.graphs.in_cache()
 
 
+def test_an_index_another_python_wrote_is_not_a_hit(rng) -> None:
+    """The compile folder is shared between Python versions; only this Python's entry counts."""
+    from pytensor.link.numba.cache import NUMBA_CACHE_PATH
+
+    from mmm.model.nuts import _cache_key
+
+    graphs = numba_graphs(_fresh_structure(rng))
+    others = [
+        NUMBA_CACHE_PATH / f"string.{kind}_callback-{_cache_key(callback)}.py27.nbi"
+        for kind, callback in (("logp", graphs.logp_callback), ("expand", graphs.draws_callback))
+    ]
+    for other in others:
+        other.touch()
+    try:
+        assert not graphs.in_cache()
+    finally:
+        for other in others:
+            other.unlink()
+
+
 def test_auto_keeps_numba_for_a_long_run(rng) -> None:
     choice = choose_compile_backend(_fresh_structure(rng), "auto", long_run=True)
     assert choice.backend == "numba"

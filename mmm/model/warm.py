@@ -6,8 +6,8 @@ the same structure sample several times faster with the Numba code PyTensor keep
 (the example: 1.2 s of sampling against 8.3 s), which takes tens of seconds to compile once.
 After saving such a fit, ``mmm fit`` starts ``python -m mmm.model.warm MODEL_DIR``: a detached,
 low-priority process that builds the saved model and compiles its Numba code into the cache, so
-the user's next fit of the structure
-(another dataset, a refit, any sizes) loads it instead of compiling or falling back to JAX.
+the user's next fit of the structure (another dataset, a refit, any sizes) loads it instead of
+compiling or falling back to JAX.
 
 ``MMM_BACKGROUND_COMPILE=0`` turns the background compile off. Its output goes to
 ``mmm-background-compile.log`` in PyTensor's compile directory.

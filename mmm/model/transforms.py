@@ -431,19 +431,14 @@ class ChannelPlan:
 
     @staticmethod
     def index_name(transform: str, kind: str = "saturation") -> str:
-        """Model data on the channels that use ``transform`` ('saturation_hill_index').
-
-        A saturation's is the channels' positions, an adstock's a 0/1 mask over the channels
-        ('adstock_weibull_mask'; see :meth:`family_index`).
-        """
-        return f"{kind}_{transform}_{'mask' if kind == 'adstock' else 'index'}"
+        """Model data naming the channels that use ``transform`` ('saturation_hill_index')."""
+        return f"{kind}_{transform}_index"
 
     def family_index(self, kind: str = "saturation") -> dict[str, np.ndarray]:
         """Which channels use which transform of ``kind``, as arrays the model takes as data.
 
-        For every registered transform (:meth:`index_name`): the positions of the channels
-        that use a saturation (empty when unused), or a 0/1 mask over the channels for an
-        adstock; and ``'<kind>_order'``, the permutation from the transforms' concatenation
+        Every registered transform's channel positions (:meth:`index_name`, empty when
+        unused) and ``'<kind>_order'``, the permutation from the transforms' concatenation
         back to channel order. With these as data the model holds every transform of the kind,
         so choosing another one reuses the compiled model (see :meth:`saturate` and
         :meth:`weights`). The panel model takes only the saturations as data.
@@ -452,12 +447,7 @@ class ChannelPlan:
         concat = []
         for name in ADSTOCKS if kind == "adstock" else SATURATIONS:
             members = self.members(kind, name)
-            if kind == "adstock":
-                out[self.index_name(name, kind)] = np.isin(
-                    np.arange(len(self.channels)), members
-                ).astype(float)
-            else:
-                out[self.index_name(name, kind)] = np.array(members, dtype="int64")
+            out[self.index_name(name, kind)] = np.array(members, dtype="int64")
             concat += members
         out[f"{kind}_order"] = np.argsort(concat).astype("int64")
         return out
@@ -510,24 +500,14 @@ class ChannelPlan:
     ) -> Any:
         """:meth:`weights` with every adstock's terms, as the national model graph holds them."""
         lags, mask = layout
-        # Each parameter position (an adstock has one or two parameters) as one vector over
-        # the channels in channel order, ones where a channel's adstock has fewer; then every
-        # adstock's terms on every channel, kept by its 0/1 mask. All of it is element-wise on
-        # (M,) vectors, which PyTensor fuses into one loop (and the gradient into another).
+        parts = [
+            comp.log_terms(*self._values(name, params), xp=xp) for name, comp in ADSTOCKS.items()
+        ]
         order = families["adstock_order"]
-        columns = []
-        for position in range(max(len(c.params) for c in ADSTOCKS.values())):
-            pieces = []
-            for name in ADSTOCKS:
-                values = self._values(name, params)
-                pieces.append(values[position] if position < len(values) else 0.0 * values[0] + 1.0)
-            columns.append(xp.concatenate(pieces, axis=-1)[..., order])
-        terms = [0.0] * 6
-        for name, comp in ADSTOCKS.items():
-            keep = families[self.index_name(name, "adstock")]
-            own = comp.log_terms(*columns[: len(comp.params)], xp=xp)
-            terms = [total + keep * term for total, term in zip(terms, own, strict=True)]
-        raw = common_form_weights(lags, tuple(terms), xp=xp) * mask
+        terms = tuple(
+            xp.concatenate(list(column), axis=-1)[..., order] for column in zip(*parts, strict=True)
+        )
+        raw = common_form_weights(lags, terms, xp=xp) * mask
         return raw / xp.sum(raw, axis=-1, keepdims=True)
 
     def _values(self, transform: str, params: dict[str, Any]) -> list[Any]:

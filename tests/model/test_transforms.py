@@ -160,7 +160,6 @@ def test_the_common_form_weights_of_the_model_graph_equal_the_plans():
     symbolic = PLAN.weights(params, xp=pt, layout=(lags, mask), families=families)
     np.testing.assert_allclose(symbolic.eval(), PLAN.weights(PARAMS), rtol=1e-12)
     np.testing.assert_array_equal(families["adstock_order"], [0, 2, 1])
-    np.testing.assert_array_equal(families["adstock_weibull_mask"], [0.0, 1.0, 0.0])
 
 
 def test_response_with_draws_matches_each_draw(rng):

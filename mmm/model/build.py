@@ -75,13 +75,10 @@ def build_model(
     coords = model_coords(config, dataset, plan)
     with pm.Model(coords=coords) as model:
         data = {k: pm.Data(f"{k}_data", v) for k, v in model_data(config, dataset, scales).items()}
-        # max_lag and each channel's adstock and saturation are data: editing them needs no
-        # compile
-        params = transform_parameters(config, plan, every_adstock=True)
+        # max_lag and each channel's saturation are data: editing them needs no compile
+        params = transform_parameters(config, plan)
         layout = (data["lag_numbers"], data["lag_mask"])
-        families = {
-            k: data[k] for kind in ("adstock", "saturation") for k in plan.family_index(kind)
-        }
+        families = {k: data[k] for k in plan.family_index()}
         response = plan.response(data["lagged_spend"], params, pt, layout, families)  # (T, M)
         beta = _channel_coefficients(config, data, response)
         # Every regressor enters centered, so ``level`` is the mean of mu and is nearly

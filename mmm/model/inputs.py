@@ -13,7 +13,7 @@ import pandas as pd
 
 from mmm.model.config import AUTO_ROI_MEDIA_SHARE, Config, PiecewiseTrend, RoiPrior
 from mmm.model.data import Dataset
-from mmm.model.transforms import ADSTOCKS, SATURATIONS, ChannelPlan, lag_matrix, padded_spend
+from mmm.model.transforms import SATURATIONS, ChannelPlan, lag_matrix, padded_spend
 from mmm.model.trends import basis_names, flexible_trend, trend_model_data
 
 EPOCH = pd.Timestamp("1970-01-01")
@@ -177,7 +177,6 @@ def model_data(config: Config, dataset: Dataset, scales: Scales) -> dict[str, np
     data |= plan.family_index()  # which channels use which saturation
     if not dataset.is_panel:  # the panel's shifted sum has the lag count in its structure
         data["lag_numbers"], data["lag_mask"] = plan.lag_layout()
-        data |= plan.family_index("adstock")  # and which channels use which adstock
     if config.trend == "linear":
         data["trend"] = _centered(design.trend)
     if (trend := flexible_trend(config)) is not None:
@@ -212,8 +211,7 @@ def model_coords(config: Config, dataset: Dataset, plan: ChannelPlan) -> dict[st
         coords["trend_basis"] = basis_names(trend)
         other = "changepoint" if isinstance(trend, PiecewiseTrend) else "gp_basis"
         coords[other] = basis_names(trend)[1:]
-    # the national model holds every adstock, unused ones empty (as the saturations)
-    for name in plan.groups("adstock") if dataset.is_panel else ADSTOCKS:
+    for name in plan.groups("adstock"):
         coords[plan.dim_name(name)] = [plan.channels[i] for i in plan.members("adstock", name)]
     for name in SATURATIONS:  # every saturation, unused ones empty (ChannelPlan.family_index)
         coords[plan.dim_name(name)] = [plan.channels[i] for i in plan.members("saturation", name)]

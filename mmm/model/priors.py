@@ -41,23 +41,17 @@ def per_channel(values: list) -> np.ndarray | float | str:
     return np.array(values)
 
 
-def transform_parameters(
-    config: Config, plan: ChannelPlan, every_adstock: bool = False
-) -> dict[str, pt.TensorVariable]:
+def transform_parameters(config: Config, plan: ChannelPlan) -> dict[str, pt.TensorVariable]:
     """The adstock and saturation parameters, one vector per transform over its channels.
 
-    Every registered saturation, and the adstocks in use or every registered one: a
-    transform no channel uses has parameters with no elements (its dim empty; see
-    :meth:`ChannelPlan.family_index`), so the model graph does not depend on which
-    transform the channels use.
+    The adstocks in use, and every registered saturation: one no channel uses has parameters
+    with no elements (its dim empty; see :meth:`ChannelPlan.family_index`), so the model graph
+    does not depend on which saturation the channels use.
 
     Parameters
     ----------
     config : Config
     plan : ChannelPlan
-    every_adstock : bool
-        Hold every adstock (the national model, whose adstocks are data) rather than those
-        in use (the panel model).
 
     Returns
     -------
@@ -66,8 +60,7 @@ def transform_parameters(
     """
     params = {}
     for kind, registry in (("adstock", ADSTOCKS), ("saturation", SATURATIONS)):
-        every = kind == "saturation" or every_adstock
-        for name in registry if every else plan.groups(kind):
+        for name in registry if kind == "saturation" else plan.groups(kind):
             members = [config.channels[i] for i in plan.members(kind, name)]
             for param, (dist, kwargs) in registry[name].default_priors.items():
                 default = Prior.of(dist, **kwargs)

@@ -242,81 +242,25 @@ class SaturationComponent(Component):
         return self.function(x, *params), self.derivative(x, *params)
 
 
-@dataclass(frozen=True)
-class AdstockComponent(Component):
-    """An adstock with its weights in the common form every adstock shares.
-
-    Attributes
-    ----------
-    log_terms : callable
-        ``log_terms(*params, xp=numpy) -> (c0, c1, c2, c3, c4, c5)``, each shaped like the
-        parameters, such that the unnormalized weight at lag ``l`` is
-        ``exp(c0 + c1 log(l + 1) + c2 l + c3 l**2 + c4 (l + 1)**c5)`` (see
-        :func:`common_form_weights`).
-    """
-
-    log_terms: Callable[..., tuple[Any, ...]]
-
-
-def geometric_log_terms(alpha: Any, xp: ModuleType = np) -> tuple[Any, ...]:
-    """``alpha ** l = exp(l log alpha)`` in the common form."""
-    zero = 0.0 * alpha
-    return zero, zero, xp.log(alpha), zero, zero, zero + 1.0
-
-
-def delayed_log_terms(alpha: Any, theta: Any, xp: ModuleType = np) -> tuple[Any, ...]:
-    """``alpha ** ((l - theta) ** 2)``: ``(theta**2 - 2 theta l + l**2) log alpha``."""
-    log_alpha = xp.log(alpha)
-    zero = 0.0 * alpha
-    return theta**2 * log_alpha, zero, -2.0 * theta * log_alpha, log_alpha, zero, zero + 1.0
-
-
-def weibull_log_terms(shape: Any, scale: Any, xp: ModuleType = np) -> tuple[Any, ...]:
-    """The Weibull density at ``l + 1``.
-
-    ``log(k / s) + (k - 1) log((l + 1) / s) - ((l + 1) / s)**k`` for shape k and scale s.
-    """
-    log_scale = xp.log(scale)
-    zero = 0.0 * shape
-    c0 = xp.log(shape) - shape * log_scale
-    return c0, shape - 1.0, zero, zero, -xp.exp(-shape * log_scale), shape
-
-
-def common_form_weights(lags: Any, terms: tuple[Any, ...], xp: ModuleType = np) -> Any:
-    """Unnormalized weights (..., M, L) from :attr:`AdstockComponent.log_terms` (..., M) each.
-
-    One expression for every adstock: with the terms as inputs, the channels' adstock types
-    are data, and the model graph is the same whichever adstock each channel uses.
-    """
-    c0, c1, c2, c3, c4, c5 = (c[..., None] for c in terms)
-    after = lags + 1.0
-    return xp.exp(c0 + c1 * xp.log(after) + c2 * lags + c3 * lags**2 + c4 * after**c5)
-
-
-ADSTOCKS: dict[str, AdstockComponent] = {
-    "geometric": AdstockComponent(
-        "geometric",
-        geometric_weights,
-        {"alpha": ("Beta", {"alpha": 2.0, "beta": 2.0})},
-        log_terms=geometric_log_terms,
+ADSTOCKS: dict[str, Component] = {
+    "geometric": Component(
+        "geometric", geometric_weights, {"alpha": ("Beta", {"alpha": 2.0, "beta": 2.0})}
     ),
-    "delayed": AdstockComponent(
+    "delayed": Component(
         "delayed",
         delayed_weights,
         {
             "alpha": ("Beta", {"alpha": 2.0, "beta": 2.0}),
             "theta": ("Gamma", {"alpha": 2.0, "beta": 1.0}),
         },
-        log_terms=delayed_log_terms,
     ),
-    "weibull": AdstockComponent(
+    "weibull": Component(
         "weibull",
         weibull_weights,
         {
             "shape": ("Gamma", {"alpha": 3.0, "beta": 2.0}),
             "scale": ("Gamma", {"alpha": 3.0, "beta": 1.0}),
         },
-        log_terms=weibull_log_terms,
     ),
 }
 
@@ -430,26 +374,27 @@ class ChannelPlan:
         return concat, np.argsort(concat)
 
     @staticmethod
-    def index_name(transform: str, kind: str = "saturation") -> str:
-        """Model data naming the channels that use ``transform`` ('saturation_hill_index')."""
-        return f"{kind}_{transform}_index"
+    def index_name(saturation: str) -> str:
+        """Model data naming the channels that use ``saturation`` ('saturation_hill_index')."""
+        return f"saturation_{saturation}_index"
 
-    def family_index(self, kind: str = "saturation") -> dict[str, np.ndarray]:
-        """Which channels use which transform of ``kind``, as arrays the model takes as data.
+    def family_index(self) -> dict[str, np.ndarray]:
+        """Which channels use which saturation, as arrays the model takes as data.
 
-        Every registered transform's channel positions (:meth:`index_name`, empty when
-        unused) and ``'<kind>_order'``, the permutation from the transforms' concatenation
-        back to channel order. With these as data the model holds every transform of the kind,
-        so choosing another one reuses the compiled model (see :meth:`saturate` and
-        :meth:`weights`). The panel model takes only the saturations as data.
+        Every registered saturation's channel positions (:meth:`index_name`, empty when
+        unused) and ``'saturation_order'``, the permutation from the saturations' concatenation
+        back to channel order. With these as data the model holds every saturation, so choosing
+        another one reuses the compiled model (see :meth:`saturate`). Adstocks stay structure:
+        holding every adstock too made the empty-cache compile twice as long and each cached
+        load 3 s longer (benchmarks/results/first_fit.jsonl, cc39662).
         """
         out = {}
         concat = []
-        for name in ADSTOCKS if kind == "adstock" else SATURATIONS:
-            members = self.members(kind, name)
-            out[self.index_name(name, kind)] = np.array(members, dtype="int64")
+        for name in SATURATIONS:
+            members = self.members("saturation", name)
+            out[self.index_name(name)] = np.array(members, dtype="int64")
             concat += members
-        out[f"{kind}_order"] = np.argsort(concat).astype("int64")
+        out["saturation_order"] = np.argsort(concat).astype("int64")
         return out
 
     def lag_layout(self) -> tuple[np.ndarray, np.ndarray]:
@@ -465,19 +410,12 @@ class ChannelPlan:
         params: dict[str, Any],
         xp: ModuleType = np,
         layout: tuple[Any, Any] | None = None,
-        families: dict[str, Any] | None = None,
     ) -> Any:
         """Normalized adstock weights, shape (..., M, L); zero beyond each channel's max_lag.
 
         ``layout`` is :meth:`lag_layout` as the caller holds it (e.g. model data); without it
-        the lags and mask are constants of this plan. ``families`` holding
-        ``family_index('adstock')`` as model data (with ``layout``; pytensor graphs only):
-        every adstock's :attr:`AdstockComponent.log_terms` on its channels, put back in
-        channel order and evaluated by one :func:`common_form_weights`, so the graph does not
-        depend on which channel uses which adstock.
+        the lags and mask are constants of this plan.
         """
-        if families is not None and "adstock_order" in families and layout is not None:
-            return self._common_form_weights(params, xp, layout, families)
         lags, mask = layout if layout is not None else (np.arange(self.n_lags, dtype=float), None)
         blocks = []
         for name in self.groups("adstock"):
@@ -494,21 +432,6 @@ class ChannelPlan:
             return blocks[0]
         _, back = self._order("adstock")
         return xp.concatenate(blocks, axis=-2)[..., back, :]
-
-    def _common_form_weights(
-        self, params: dict[str, Any], xp: ModuleType, layout: tuple[Any, Any], families: dict
-    ) -> Any:
-        """:meth:`weights` with every adstock's terms, as the national model graph holds them."""
-        lags, mask = layout
-        parts = [
-            comp.log_terms(*self._values(name, params), xp=xp) for name, comp in ADSTOCKS.items()
-        ]
-        order = families["adstock_order"]
-        terms = tuple(
-            xp.concatenate(list(column), axis=-1)[..., order] for column in zip(*parts, strict=True)
-        )
-        raw = common_form_weights(lags, terms, xp=xp) * mask
-        return raw / xp.sum(raw, axis=-1, keepdims=True)
 
     def _values(self, transform: str, params: dict[str, Any]) -> list[Any]:
         """The parameters of ``transform`` from ``params``, in its function's order."""
@@ -589,10 +512,9 @@ class ChannelPlan:
         layout : tuple, optional
             :meth:`lag_layout` as model data (see :meth:`weights`).
         families : dict, optional
-            :meth:`family_index` of either kind as model data (see :meth:`saturate` and
-            :meth:`weights`).
+            :meth:`family_index` as model data (see :meth:`saturate`).
         """
-        w = self.weights(params, xp=xp, layout=layout, families=families)
+        w = self.weights(params, xp=xp, layout=layout)
         if self.adstock_first:
             adstocked = _convolve(lagged_x, w, xp)
             return self.saturate(adstocked, params, xp=xp, families=families)

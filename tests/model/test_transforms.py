@@ -8,10 +8,8 @@ import pytest
 from scipy import stats
 
 from mmm.model.transforms import (
-    ADSTOCKS,
     SATURATIONS,
     ChannelPlan,
-    common_form_weights,
     delayed_weights,
     geometric_weights,
     hill_saturation,
@@ -133,33 +131,6 @@ def test_numpy_and_pytensor_give_the_same_response(rng, adstock_first):
     expected = plan.response(lagged, PARAMS)
     symbolic = plan.response(lagged, {k: pt.as_tensor(v) for k, v in PARAMS.items()}, xp=pt)
     np.testing.assert_allclose(symbolic.eval(), expected, rtol=1e-10)
-
-
-@pytest.mark.parametrize(
-    ("name", "params"),
-    [
-        ("geometric", [np.array([0.05, 0.5, 0.97])]),
-        ("delayed", [np.array([0.2, 0.6, 0.9]), np.array([0.0, 1.5, 4.0])]),
-        ("weibull", [np.array([0.6, 1.0, 3.5]), np.array([0.4, 2.0, 9.0])]),
-    ],
-)
-def test_every_adstock_in_the_common_form_equals_its_own_formula(name, params):
-    lags = np.arange(13.0)
-    component = ADSTOCKS[name]
-    own = component.function(lags, *params)
-    common = common_form_weights(lags, component.log_terms(*params))
-    np.testing.assert_allclose(common, own, rtol=1e-12, atol=1e-300)
-
-
-def test_the_common_form_weights_of_the_model_graph_equal_the_plans():
-    """Adstocks as data (the national model): same normalized weights as the groups in use."""
-    lags, mask = PLAN.lag_layout()
-    every = {f"{name}_{p}": np.array([]) for name, c in ADSTOCKS.items() for p in c.params}
-    params = {k: pt.as_tensor(v) for k, v in (every | PARAMS).items()}
-    families = PLAN.family_index("adstock")
-    symbolic = PLAN.weights(params, xp=pt, layout=(lags, mask), families=families)
-    np.testing.assert_allclose(symbolic.eval(), PLAN.weights(PARAMS), rtol=1e-12)
-    np.testing.assert_array_equal(families["adstock_order"], [0, 2, 1])
 
 
 def test_response_with_draws_matches_each_draw(rng):

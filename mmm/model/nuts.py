@@ -382,8 +382,24 @@ def _in_numba_cache(function: Callable) -> bool:
     from pytensor.link.numba.cache import NUMBA_CACHE_PATH
 
     key = _cache_key(function)
-    python = f"py{sys.version_info.major}{sys.version_info.minor}{getattr(sys, 'abiflags', '')}"
-    return key is not None and any(NUMBA_CACHE_PATH.glob(f"*-{key}.{python}.nbi"))
+    return key is not None and any(NUMBA_CACHE_PATH.glob(f"*-{key}.{_python_tag()}.nbi"))
+
+
+def _cache_holds_any_model() -> bool:
+    """Whether PyTensor's Numba cache holds any model's log density for this Python.
+
+    When it holds none (a fresh machine, or an emptied cache), no model structure is in it,
+    which :func:`choose_compile_backend` can tell without building the model's graphs.
+    """
+    from pytensor.link.numba.cache import NUMBA_CACHE_PATH
+
+    pattern = f"*logp_callback-*_{_CACHE_TAG}.{_python_tag()}.nbi"
+    return any(NUMBA_CACHE_PATH.glob(pattern))
+
+
+def _python_tag() -> str:
+    """This Python in Numba's cache file names: 'py313'."""
+    return f"py{sys.version_info.major}{sys.version_info.minor}{getattr(sys, 'abiflags', '')}"
 
 
 def _dim_lengths(model: pm.Model) -> list:
@@ -513,6 +529,10 @@ def choose_compile_backend(model: pm.Model, requested: str, long_run: bool) -> B
         return BackendChoice(requested)
     if missing_cached_numba_api() is not None:
         return BackendChoice("numba")  # compile_for_nutpie says why and falls back
+    jax_installed = importlib.util.find_spec("jax") is not None
+    if not long_run and jax_installed and not _cache_holds_any_model():
+        # a fresh cache: no need to build the graphs (a second or two) to learn they are new
+        return BackendChoice("jax", "first fit of this model structure, no Numba compile")
     try:
         graphs = numba_graphs(model)
     except (ImportError, AttributeError, TypeError):  # a changed internal the probe cannot see
@@ -521,7 +541,7 @@ def choose_compile_backend(model: pm.Model, requested: str, long_run: bool) -> B
         return BackendChoice("numba", "model structure in the compile cache", graphs)
     if long_run:
         return BackendChoice("numba", "first fit of this structure; a panel samples long", graphs)
-    if importlib.util.find_spec("jax") is None:
+    if not jax_installed:
         return BackendChoice("numba", "first fit of this structure; JAX is not installed", graphs)
     return BackendChoice("jax", "first fit of this model structure, no Numba compile")
 

@@ -75,6 +75,29 @@ def test_an_index_another_python_wrote_is_not_a_hit(rng) -> None:
             other.unlink()
 
 
+def test_an_empty_cache_takes_jax_without_building_the_graphs(rng, tmp_path, monkeypatch) -> None:
+    """A fresh machine's cache holds no model: 'auto' knows the structure is new without the
+    second or two of building its graphs; a cache holding any model's entry builds them."""
+    import pytensor.link.numba.cache as cache
+
+    from mmm.model import nuts
+
+    def not_built(model):
+        raise AssertionError("numba_graphs built for an empty cache")
+
+    monkeypatch.setattr(cache, "NUMBA_CACHE_PATH", tmp_path)
+    monkeypatch.setattr(nuts, "numba_graphs", not_built)
+    model = _fresh_structure(rng)
+    choice = choose_compile_backend(model, "auto", long_run=False)
+    assert (choice.backend, choice.graphs) == ("jax", None)
+    assert choice.describe() == "jax: first fit of this model structure, no Numba compile"
+
+    python = f"py{sys.version_info.major}{sys.version_info.minor}{sys.abiflags}"
+    (tmp_path / f"string.logp_callback-abc_fastmath1_{nuts._CACHE_TAG}.{python}.nbi").touch()
+    with pytest.raises(AssertionError, match="numba_graphs built"):
+        choose_compile_backend(model, "auto", long_run=False)
+
+
 def test_auto_keeps_numba_for_a_long_run(rng) -> None:
     choice = choose_compile_backend(_fresh_structure(rng), "auto", long_run=True)
     assert choice.backend == "numba"

@@ -331,6 +331,17 @@ TARGET_NOTES = [
     "4.3 s, writing 0.4 s. The earlier rows below still hold: the largest R-hat of about "
     "1,000 quantities from 2 x 1,000 draws lands between 1.008 and 1.013 from run to run, so "
     "the convergence target is met by some runs and missed by others, never with a margin.",
+    "- **Which quantities set the largest R-hat** (2026-12-03, code at 155082c, warm cache; "
+    "`benchmarks/rhat_floor.py fit SEED` and `... null --quantities 747 --repeats 20`). Three "
+    "target fits with sampler seeds 1, 2 and 3 had largest R-hats of 1.0076, 1.0104 and 1.0099 "
+    "over 747 quantities, no divergences. The largest were not the slow-mixing ones: beta[190] "
+    "(bulk ESS 4,003), sigma[6] (a geo's noise scale, ESS 4,127) and sigma[17] (ESS 5,003). "
+    "The slowest quantity, a channel's geo spread geo_effect_sd[3] (ESS 331-506), had R-hat "
+    "1.004. Independent draws of 747 quantities, 2 x 1,000 of them, give a largest R-hat of "
+    "1.0035-1.0067 (median 1.0050, 20 repeats), so the chains sit a little above that floor "
+    "in quantities that otherwise mix well, and a run lands on either side of 1.01 by chance. "
+    "Meeting R-hat < 1.01 with a margin at this length needs chains that agree better in "
+    "those tails, not a faster sampler; longer runs are outside the target's settings.",
     "- **Runs of 2026-12-02: time and memory met, convergence missed by R-hat alone.** After the "
     "graph began to hold every saturation (b8899e8, 70f63a8) the compiled code, and with it "
     "the chains, changed. At 54c2fd7, with the chains started near the posterior mode, the "

@@ -441,6 +441,12 @@ def _sample_nutpie(
             while len(_COMPILED) > _COMPILED_MAX:
                 _COMPILED.pop(next(iter(_COMPILED)))
     compiled_at = time.perf_counter()
+    if compile_backend == "jax" and pilot is None:
+        # nutpie calls the JAX log density through Python, and two chains' threads take turns
+        # at the GIL: the example's two chains sampled in 10.0 s in two threads and in 5.7 s in
+        # one, the very same draws (docs/benchmarks.md). A panel's gradient is larger and runs
+        # outside Python, so a panel keeps a thread per chain.
+        cores = 1
     point = None
     if resolved_start(sampler, compiled.n_dim) == "mode" and can_start_near_mode(compiled):
         stage("finding the posterior mode to start from")

@@ -146,3 +146,33 @@ def test_first_fit_samples_with_jax_and_the_background_compile_serves_the_next(
     summary = json.loads((tmp_path / "second" / "summary.json").read_text())
     assert summary["diagnostics"]["compile_backend"] == "numba"
     assert summary["diagnostics"]["divergences"] == 0
+
+
+@pytest.mark.parametrize(("backend", "threads"), [("jax", 1), ("numba", 2)])
+def test_a_national_jax_fit_runs_its_chains_in_one_thread(
+    small_sim, monkeypatch, backend: str, threads: int
+) -> None:
+    """Two threads calling the JAX log density through Python take turns at the GIL; the cached
+    Numba code is called without Python, so its chains keep a thread each."""
+    from mmm.model import fit as fit_module
+    from mmm.model.build import build_model
+    from mmm.model.config import parse_config
+    from mmm.model.data import dataset_from_frame
+    from mmm.model.simulate import simulation_config
+
+    raw = simulation_config(small_sim, "small.csv", draws=20, tune=20, chains=2)
+    raw["sampler"]["compile_backend"] = backend
+    config = parse_config(raw)
+    model, _ = build_model(config, dataset_from_frame(small_sim.frame, config))
+    seen = []
+    run = fit_module._sample_in_background
+
+    def recorded(compiled, **settings):
+        seen.append(settings["cores"])
+        return run(compiled, **settings)
+
+    monkeypatch.setattr(fit_module, "_sample_in_background", recorded)
+    monkeypatch.setattr(fit_module.os, "cpu_count", lambda: 2)
+    idata, _, _ = fit_module.sample(model, config.sampler, progress=False)
+    assert seen == [threads]
+    assert idata["posterior"].sizes["chain"] == 2

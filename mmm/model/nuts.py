@@ -502,6 +502,11 @@ class BackendChoice:
         return f"{self.backend}: {self.reason}" if self.reason else self.backend
 
 
+_JAX_FOR_A_NEW_STRUCTURE = BackendChoice(
+    "jax", "first fit of this model structure, no Numba compile"
+)
+
+
 def choose_compile_backend(model: pm.Model, requested: str, long_run: bool) -> BackendChoice:
     """Resolve ``sampler.compile_backend`` for ``model``.
 
@@ -532,7 +537,7 @@ def choose_compile_backend(model: pm.Model, requested: str, long_run: bool) -> B
     jax_installed = importlib.util.find_spec("jax") is not None
     if not long_run and jax_installed and not _cache_holds_any_model():
         # a fresh cache: no need to build the graphs (a second or two) to learn they are new
-        return BackendChoice("jax", "first fit of this model structure, no Numba compile")
+        return _JAX_FOR_A_NEW_STRUCTURE
     try:
         graphs = numba_graphs(model)
     except (ImportError, AttributeError, TypeError):  # a changed internal the probe cannot see
@@ -543,7 +548,7 @@ def choose_compile_backend(model: pm.Model, requested: str, long_run: bool) -> B
         return BackendChoice("numba", "first fit of this structure; a panel samples long", graphs)
     if not jax_installed:
         return BackendChoice("numba", "first fit of this structure; JAX is not installed", graphs)
-    return BackendChoice("jax", "first fit of this model structure, no Numba compile")
+    return _JAX_FOR_A_NEW_STRUCTURE
 
 
 def compile_for_nutpie(

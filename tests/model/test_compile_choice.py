@@ -92,8 +92,8 @@ def test_an_empty_cache_takes_jax_without_building_the_graphs(rng, tmp_path, mon
     assert (choice.backend, choice.graphs) == ("jax", None)
     assert choice.describe() == "jax: first fit of this model structure, no Numba compile"
 
-    python = f"py{sys.version_info.major}{sys.version_info.minor}{sys.abiflags}"
-    (tmp_path / f"string.logp_callback-abc_fastmath1_{nuts._CACHE_TAG}.{python}.nbi").touch()
+    entry = f"string.logp_callback-abc_fastmath1_{nuts._CACHE_TAG}.{nuts._python_tag()}.nbi"
+    (tmp_path / entry).touch()
     with pytest.raises(AssertionError, match="numba_graphs built"):
         choose_compile_backend(model, "auto", long_run=False)
 

@@ -103,12 +103,16 @@ def roi_scores(national: np.ndarray, per_geo: np.ndarray, truth: dict) -> dict[s
     return out
 
 
+def parameter_names(posterior) -> list[str]:
+    """The posterior's variables without a date dimension: what the checks count."""
+    return [v for v in posterior.data_vars if not {"date", "time"} & set(posterior[v].dims)]
+
+
 def posterior_checks(posterior) -> dict[str, float]:
     """Max R-hat and min bulk ESS over variables without a date dimension (as pmm_vs_mmm)."""
     import arviz as az
 
-    names = [v for v in posterior.data_vars if not {"date", "time"} & set(posterior[v].dims)]
-    params = posterior[names]
+    params = posterior[parameter_names(posterior)]
     rhat, ess = az.rhat(params), az.ess(params, method="bulk")
     return {
         "rhat_max": max(float(np.nanmax(rhat[v].to_numpy())) for v in rhat.data_vars),

@@ -43,8 +43,9 @@ def null_maxima(quantities: int, repeats: int, seed: int = 0) -> np.ndarray:
 def per_quantity(posterior) -> list[tuple[float, float, str]]:
     """(R-hat, bulk ESS, 'name[i]') of every element of the variables without a date dim."""
     import arviz as az
+    from geo_panel import parameter_names
 
-    names = [v for v in posterior.data_vars if not {"date", "time"} & set(posterior[v].dims)]
+    names = parameter_names(posterior)
     rhat, ess = az.rhat(posterior[names]), az.ess(posterior[names], method="bulk")
     rows = []
     for name in rhat.data_vars:

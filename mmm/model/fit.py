@@ -425,13 +425,14 @@ def _sample_nutpie(
 ) -> tuple[xr.DataTree, float, float]:
 
     start = time.perf_counter()
+    panel = pilot is not None  # a geo panel: minutes of sampling, larger gradients
     compile_backend = "numba"
     if reuse_key is not None and reuse_key in _COMPILED:
         stage("reusing the compiled model with new data")
         data = {var.name: var.get_value() for var in model.data_vars}
         compiled = _COMPILED[reuse_key].with_data(**data)
     else:
-        choice = choose_compile_backend(model, sampler.compile_backend, long_run=pilot is not None)
+        choice = choose_compile_backend(model, sampler.compile_backend, long_run=panel)
         stage(f"compiling the model ({choice.describe()})")
         compiled = compile_for_nutpie(model, choice.backend, choice.graphs)
         compile_backend = choice.backend
@@ -441,7 +442,7 @@ def _sample_nutpie(
             while len(_COMPILED) > _COMPILED_MAX:
                 _COMPILED.pop(next(iter(_COMPILED)))
     compiled_at = time.perf_counter()
-    if compile_backend == "jax" and pilot is None:
+    if compile_backend == "jax" and not panel:
         # nutpie calls the JAX log density through Python, and two chains' threads take turns
         # at the GIL: the example's two chains sampled in 10.0 s in two threads and in 5.7 s in
         # one, the very same draws (docs/benchmarks.md). A panel's gradient is larger and runs

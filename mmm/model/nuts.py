@@ -47,6 +47,8 @@ from mmm.model.callbacks import (
     callback_model_type,
     callback_source,
 )
+from mmm.model.jax_model import compile_jax_model
+from mmm.model.structures import graph_fingerprint, python_tag, remember, remembered, versions_salt
 
 #: Suffix that keeps the callbacks apart from PyTensor's own entries in its Numba cache. It
 #: names this module because a cached entry refers to the module it was built in: an entry
@@ -259,6 +261,7 @@ class NumbaGraphs:
     shapes: list[tuple[int, ...]]
     data: dict[str, np.ndarray]
     n_dim: int
+    fingerprint: str
 
     def in_cache(self) -> bool:
         """Whether PyTensor's Numba cache holds both callbacks' compiled code."""
@@ -273,6 +276,7 @@ class NumbaGraphs:
         logp_callback, draws_callback = self.logp_callback, self.draws_callback
         logp_callback.compiled()
         draws_callback.compiled()
+        remember(self.fingerprint)  # the next fit of this structure need not build these first
         shapes = self.shapes
         sizes = [int(np.prod(shape)) for shape in shapes]
         ends = np.cumsum(sizes)
@@ -300,13 +304,15 @@ class NumbaGraphs:
         )
 
 
-def numba_graphs(model: pm.Model) -> NumbaGraphs:
+def numba_graphs(model: pm.Model, logp=None) -> NumbaGraphs:
     """The log density and draws of ``model`` as Numba C callbacks, built and not compiled.
 
     Parameters
     ----------
     model : pymc.Model
         Continuous free variables only; ``pm.Data`` variables become explicit inputs.
+    logp : pytensor Variable, optional
+        ``model.logp()``, when the caller has it already.
 
     Returns
     -------
@@ -329,7 +335,9 @@ def numba_graphs(model: pm.Model) -> NumbaGraphs:
         replace[value] = flat[start:end].reshape(shape, ndim=value.ndim).astype(value.dtype)
     inputs = [flat, *data_inputs]
 
-    logp = rewrite_graph(model.logp(), include=("canonicalize", "stabilize"))
+    raw_logp = model.logp() if logp is None else logp
+    fingerprint = structure_fingerprint(model, raw_logp)  # before the rewrite changes raw_logp
+    logp = rewrite_graph(raw_logp, include=("canonicalize", "stabilize"))
     grad = pt.concatenate([g.ravel() for g in pt.grad(logp, values)])
     stored = [*free, *model.deterministics]
     logp_fn = _callback(inputs, graph_replace([logp, grad], replace, strict=False), "logp")
@@ -350,7 +358,19 @@ def numba_graphs(model: pm.Model) -> NumbaGraphs:
         shapes=_shapes(stored),
         data={var.name: np.asarray(var.get_value()) for var in data_vars},
         n_dim=sum(int(np.size(first[v.name])) for v in values),
+        fingerprint=fingerprint,
     )
+
+
+def structure_fingerprint(model: pm.Model, logp=None) -> str:
+    """The fingerprint of ``model``'s structure (:mod:`mmm.model.structures`): its log density
+    and stored quantities as PyMC builds them, with the compile settings and versions that
+    change their Numba code. ``logp`` is ``model.logp()`` when the caller has it already."""
+    from pytensor import config
+
+    stored = model.replace_rvs_by_values([*model.free_RVs, *model.deterministics])
+    salt = f"{_CACHE_TAG} fastmath={int(config.numba__fastmath)} {versions_salt()}"
+    return graph_fingerprint([model.logp() if logp is None else logp, *stored], salt)
 
 
 def _shapes(variables: list) -> list[tuple[int, ...]]:
@@ -382,24 +402,7 @@ def _in_numba_cache(function: Callable) -> bool:
     from pytensor.link.numba.cache import NUMBA_CACHE_PATH
 
     key = _cache_key(function)
-    return key is not None and any(NUMBA_CACHE_PATH.glob(f"*-{key}.{_python_tag()}.nbi"))
-
-
-def _cache_holds_any_model() -> bool:
-    """Whether PyTensor's Numba cache holds any model's log density for this Python.
-
-    When it holds none (a fresh machine, or an emptied cache), no model structure is in it,
-    which :func:`choose_compile_backend` can tell without building the model's graphs.
-    """
-    from pytensor.link.numba.cache import NUMBA_CACHE_PATH
-
-    pattern = f"*logp_callback-*_{_CACHE_TAG}.{_python_tag()}.nbi"
-    return any(NUMBA_CACHE_PATH.glob(pattern))
-
-
-def _python_tag() -> str:
-    """This Python in Numba's cache file names: 'py313'."""
-    return f"py{sys.version_info.major}{sys.version_info.minor}{getattr(sys, 'abiflags', '')}"
+    return key is not None and any(NUMBA_CACHE_PATH.glob(f"*-{key}.{python_tag()}.nbi"))
 
 
 def _dim_lengths(model: pm.Model) -> list:
@@ -518,6 +521,10 @@ def choose_compile_backend(model: pm.Model, requested: str, long_run: bool) -> B
     panel, minutes of sampling) keeps Numba, whose faster gradient repays the compile; so does
     a machine without JAX or without the cached-Numba API.
 
+    A structure never compiled here (no marker of its fingerprint, :mod:`mmm.model.structures`)
+    is known to be new without building its Numba graphs; one with a marker has its cache key
+    checked before it is loaded.
+
     Parameters
     ----------
     model : pymc.Model
@@ -535,11 +542,12 @@ def choose_compile_backend(model: pm.Model, requested: str, long_run: bool) -> B
     if missing_cached_numba_api() is not None:
         return BackendChoice("numba")  # compile_for_nutpie says why and falls back
     jax_installed = importlib.util.find_spec("jax") is not None
-    if not long_run and jax_installed and not _cache_holds_any_model():
-        # a fresh cache: no need to build the graphs (a second or two) to learn they are new
+    logp = model.logp()
+    if not long_run and jax_installed and not remembered(structure_fingerprint(model, logp)):
+        # never compiled here: no need to build the graphs (a second or two) to learn they are new
         return _JAX_FOR_A_NEW_STRUCTURE
     try:
-        graphs = numba_graphs(model)
+        graphs = numba_graphs(model, logp)
     except (ImportError, AttributeError, TypeError):  # a changed internal the probe cannot see
         return BackendChoice("numba")  # compile_for_nutpie meets it again, says so, falls back
     if graphs.in_cache():
@@ -579,7 +587,7 @@ def compile_for_nutpie(
     if compile_backend == "numba_cfunc":
         return nutpie.compile_pymc_model(model, backend="numba")
     _run_jax_in_the_calling_thread()
-    return nutpie.compile_pymc_model(model, backend="jax", gradient_backend="jax")
+    return compile_jax_model(model)  # its trace goes through jax_model.expand_points
 
 
 def _run_jax_in_the_calling_thread() -> None:

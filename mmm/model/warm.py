@@ -114,11 +114,13 @@ def compile_saved_model(model_dir: str | Path) -> bool:
     from mmm.model.build import build_model
     from mmm.model.nuts import numba_graphs
     from mmm.model.store import load_model
+    from mmm.model.structures import remember
 
     fitted = load_model(model_dir)
     model, _ = build_model(fitted.config, fitted.dataset, fitted.lift_records)
     graphs = numba_graphs(model)
     if graphs.in_cache():
+        remember(graphs.fingerprint)  # a cache filled before the markers existed
         return False
     lock = log_path().with_name(f"mmm-compiling-{graphs.cache_key()[:32]}.lock")
     if not _take(lock):

@@ -75,27 +75,82 @@ def test_an_index_another_python_wrote_is_not_a_hit(rng) -> None:
             other.unlink()
 
 
-def test_an_empty_cache_takes_jax_without_building_the_graphs(rng, tmp_path, monkeypatch) -> None:
-    """A fresh machine's cache holds no model: 'auto' knows the structure is new without the
-    second or two of building its graphs; a cache holding any model's entry builds them."""
-    import pytensor.link.numba.cache as cache
-
+def test_a_structure_never_compiled_takes_jax_without_building_the_graphs(rng, monkeypatch) -> None:
+    """'auto' knows a structure is new from its fingerprint, without the second or two of
+    building its Numba graphs; once a fit of it left a marker, it builds them to check the key."""
     from mmm.model import nuts
+    from mmm.model.structures import remember
 
-    def not_built(model):
-        raise AssertionError("numba_graphs built for an empty cache")
+    def not_built(model, logp=None):
+        raise AssertionError("numba_graphs built for a structure never compiled")
 
-    monkeypatch.setattr(cache, "NUMBA_CACHE_PATH", tmp_path)
     monkeypatch.setattr(nuts, "numba_graphs", not_built)
     model = _fresh_structure(rng)
     choice = choose_compile_backend(model, "auto", long_run=False)
     assert (choice.backend, choice.graphs) == ("jax", None)
     assert choice.describe() == "jax: first fit of this model structure, no Numba compile"
 
-    entry = f"string.logp_callback-abc_fastmath1_{nuts._CACHE_TAG}.{nuts._python_tag()}.nbi"
-    (tmp_path / entry).touch()
+    remember(nuts.structure_fingerprint(model))
     with pytest.raises(AssertionError, match="numba_graphs built"):
         choose_compile_backend(model, "auto", long_run=False)
+
+
+def test_a_marker_without_the_compiled_code_is_not_a_hit(rng) -> None:
+    """A marker only saves building the graphs: the cache key decides (a cleared cache)."""
+    from mmm.model import nuts
+    from mmm.model.structures import remember
+
+    model = _fresh_structure(rng)
+    remember(nuts.structure_fingerprint(model))
+    choice = choose_compile_backend(model, "auto", long_run=False)
+    assert (choice.backend, choice.graphs) == ("jax", None)
+
+
+def _fingerprint_of(raw: dict, frame) -> str:
+    from mmm.model.build import build_model
+    from mmm.model.config import parse_config
+    from mmm.model.data import dataset_from_frame
+    from mmm.model.nuts import structure_fingerprint
+
+    config = parse_config(raw)
+    model, _ = build_model(config, dataset_from_frame(frame, config))
+    return structure_fingerprint(model)
+
+
+def test_the_fingerprint_follows_the_structure_not_the_data_or_sizes(small_sim) -> None:
+    from mmm.model.simulate import simulation_config
+
+    raw = simulation_config(small_sim, "small.csv", draws=20, tune=20)
+    frame = small_sim.frame
+    same = _fingerprint_of(raw, frame)
+    assert _fingerprint_of(raw, frame.iloc[:-10]) == same  # fewer weeks, other data
+    longer = raw | {"defaults": raw["defaults"] | {"adstock": {"type": "geometric", "max_lag": 12}}}
+    assert _fingerprint_of(longer, frame) == same  # the lags are data
+    weibull = raw | {"defaults": raw["defaults"] | {"adstock": {"type": "weibull", "max_lag": 8}}}
+    assert _fingerprint_of(weibull, frame) != same
+
+
+def test_the_fingerprint_is_the_same_in_another_process(small_sim, tmp_path) -> None:
+    """Markers are read by later processes: nothing in the fingerprint may vary per process
+    (memory addresses, hash seeds)."""
+    from mmm.model.simulate import simulation_config
+
+    raw = simulation_config(small_sim, "small.csv", draws=20, tune=20)
+    small_sim.frame.to_csv(tmp_path / "small.csv", index=False)
+    (tmp_path / "raw.json").write_text(json.dumps(raw))
+    script = (
+        "import json, sys, pandas as pd\n"
+        "from tests.model.test_compile_choice import _fingerprint_of\n"
+        "raw = json.loads(open(sys.argv[1]).read())\n"
+        "print(_fingerprint_of(raw, pd.read_csv(sys.argv[2], parse_dates=['date'])))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "raw.json"), str(tmp_path / "small.csv")],
+        capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[2],
+        env=os.environ | {"PYTHONHASHSEED": "12345"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == _fingerprint_of(raw, small_sim.frame)
 
 
 def test_auto_keeps_numba_for_a_long_run(rng) -> None:

@@ -1,0 +1,122 @@
+"""Which model structures PyTensor's Numba cache holds, known before building their Numba graphs.
+
+Whether the cache holds a model's compiled code is known for certain only from the key of its
+rewritten graph, and rewriting and converting the graph for Numba takes a second or two: time
+that a structure the cache lacks (a first fit, an edit that changed the model) spends only to
+learn that it must sample with JAX. So each structure whose Numba code was compiled or loaded
+leaves a marker named by a fingerprint of its graph *as PyMC builds it*, which takes a fifth of
+a second to compute. No marker: the structure is taken to be new. A marker: the caller still
+checks the real cache key before loading, so a marker never makes a model load another
+model's code; at worst a stale or missing marker costs the second or two it saves.
+
+The fingerprint reads every operation, type and constant of the log density and the stored
+quantities, and names data and parameters by name and type only, so a model with other data
+or other sizes (geos, weeks, channels, lags held as data) has the same fingerprint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from pytensor.compile import SharedVariable
+from pytensor.graph.basic import Constant, Variable
+from pytensor.graph.traversal import toposort
+
+#: The packages whose versions change the compiled code (a new version starts without markers).
+_VERSIONED = ("pytensor", "numba", "pymc", "nutpie")
+
+#: A memory address in a repr ("<function f at 0x7f...>") differs from process to process.
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def python_tag() -> str:
+    """This Python in Numba's cache file names: 'py313'."""
+    return f"py{sys.version_info.major}{sys.version_info.minor}{getattr(sys, 'abiflags', '')}"
+
+
+def graph_fingerprint(outputs: Sequence[Variable], salt: str = "") -> str:
+    """A hex digest of the graph computing ``outputs``: the same in every process for the same
+    operations, types and constants, whatever values the data and sizes hold.
+
+    Parameters
+    ----------
+    outputs : sequence of pytensor Variable
+    salt : str
+        Mixed in (what else the compiled code depends on, such as compile flags).
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
+    digest = hashlib.sha256(salt.encode())
+    names: dict[Variable, str] = {}
+
+    def name(var: Variable) -> str:
+        if var not in names:
+            names[var] = f"v{len(names)}"
+            digest.update(f"{names[var]}={_leaf_text(var)};".encode())
+        return names[var]
+
+    for node in toposort(list(outputs)):
+        arguments = ",".join(name(var) for var in node.inputs)
+        results = []
+        for out in node.outputs:
+            names[out] = f"v{len(names)}"
+            results.append(f"{names[out]}:{out.type}")
+        digest.update(f"{','.join(results)}={_op_text(node.op)}({arguments});".encode())
+    digest.update(("out " + ",".join(name(var) for var in outputs)).encode())
+    return digest.hexdigest()
+
+
+def _leaf_text(var: Variable) -> str:
+    """A graph input: a constant by its value, data and parameters by name and type."""
+    if isinstance(var, Constant):
+        data = np.ascontiguousarray(var.data)
+        value = hashlib.sha256(data.tobytes()).hexdigest()[:32]
+        return f"constant {var.type} {data.dtype}{data.shape} {value}"
+    kind = "data" if isinstance(var, SharedVariable) else "input"
+    return f"{kind} {var.name} {var.type}"
+
+
+def _op_text(op: object) -> str:
+    props = getattr(op, "__props__", None)
+    body = ",".join(f"{p}={getattr(op, p)!r}" for p in props) if props else repr(op)
+    return _ADDRESS.sub("", f"{type(op).__module__}.{type(op).__qualname__}({body})")
+
+
+def versions_salt() -> str:
+    """The versions of the packages behind the compiled code, and this Python."""
+    parts = [python_tag()]
+    for package in _VERSIONED:
+        try:
+            parts.append(f"{package}={importlib.metadata.version(package)}")
+        except importlib.metadata.PackageNotFoundError:
+            parts.append(f"{package}=?")
+    return " ".join(parts)
+
+
+def marker_folder() -> Path:
+    """Where the markers live: beside the compiled code in PyTensor's Numba cache, so that
+    clearing the cache clears them too."""
+    from pytensor.link.numba.cache import NUMBA_CACHE_PATH
+
+    return Path(NUMBA_CACHE_PATH) / "mmm-structures"
+
+
+def remember(fingerprint: str) -> None:
+    """Mark the structure of ``fingerprint`` as compiled into the cache."""
+    folder = marker_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / fingerprint).touch()
+
+
+def remembered(fingerprint: str) -> bool:
+    """Whether a structure of ``fingerprint`` was compiled into (or loaded from) the cache."""
+    return (marker_folder() / fingerprint).is_file()

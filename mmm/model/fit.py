@@ -23,6 +23,7 @@ from mmm.model.build import Scales, build_model, channel_plan
 from mmm.model.centring import Pilot, centring_pilot, pilot_length
 from mmm.model.config import LARGE_MODEL_PARAMETERS, Config, SamplerConfig
 from mmm.model.data import Dataset
+from mmm.model.jax_model import expand_points
 from mmm.model.nuts import choose_compile_backend, compile_for_nutpie
 from mmm.model.start import can_start_near_mode, start_near_mode
 from mmm.model.transforms import ADSTOCKS, SATURATIONS, ChannelPlan
@@ -543,7 +544,7 @@ def _sample_in_background(compiled, **options) -> xr.DataTree:
     try:
         with deferred_interrupts():
             background = nutpie.sample(compiled, blocking=False, **options)
-        return background.wait()
+        return expand_points(compiled, background.wait())
     except BaseException:
         if background is not None:
             background.cancel()

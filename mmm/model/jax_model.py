@@ -1,0 +1,149 @@
+"""A model for nutpie's JAX backend whose stored quantities are computed once, after sampling.
+
+nutpie calls a model's "expand" function once per draw, warm-up included, to turn the sampler's
+flat unconstrained point into the quantities it stores. Through JAX each call is a Python call
+into XLA (about 0.3 ms for the example): 4,000 draws cost 1.1 s, plus the per-draw function's
+compile. Here the sampler stores the flat point alone, and one vectorized JAX function maps all
+kept draws to the stored quantities when sampling ends (0.2 s for the example, its compile
+included). The draws are the same; the values agree with nutpie's per-draw ones to round-off.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pymc as pm
+import xarray as xr
+
+#: The one variable the sampler stores: the flat unconstrained point.
+POINT = "_unconstrained_point"
+
+
+def compile_jax_model(model: pm.Model):
+    """nutpie's JAX model of ``model``, storing the flat point and expanding it in one batch.
+
+    Parameters
+    ----------
+    model : pymc.Model
+
+    Returns
+    -------
+    nutpie.compiled_pyfunc.PyFuncModel
+        Of the type :func:`_batch_expanded_type` returns; :func:`expand_points` turns its
+        trace into the usual posterior.
+    """
+    import nutpie
+    from nutpie.compiled_pyfunc import from_pyfunc
+
+    jax_model = nutpie.compile_pymc_model(
+        model, backend="jax", gradient_backend="jax", var_names=[]
+    )
+    n_dim = jax_model.n_dim
+
+    def make_expand(_seed1: int, _seed2: int, _chain: int) -> Callable:
+        return lambda x, **_data: {POINT: np.array(x, dtype="float64")}
+
+    point_model = from_pyfunc(
+        ndim=n_dim,
+        make_logp_fn=jax_model._make_logp_func,
+        make_expand_fn=make_expand,
+        make_initial_point_fn=jax_model._make_initial_points,
+        expanded_dtypes=[np.dtype("float64")],
+        expanded_shapes=[(n_dim,)],
+        expanded_names=[POINT],
+        shared_data=jax_model._shared_data,
+    )
+    fields = {f.name: getattr(point_model, f.name) for f in dataclasses.fields(point_model)}
+    return _batch_expanded_type()(**fields, _expander=_Expander.of(model))
+
+
+@functools.cache
+def _batch_expanded_type() -> type:
+    """A nutpie Python-function model carrying the batched expansion of its flat points."""
+    from nutpie.compiled_pyfunc import PyFuncModel
+
+    @dataclass(frozen=True)
+    class BatchExpandedModel(PyFuncModel):
+        _expander: _Expander | None = None
+
+    return BatchExpandedModel
+
+
+def expand_points(compiled, idata: xr.DataTree) -> xr.DataTree:
+    """``idata`` with its posterior of flat points replaced by the stored quantities, when
+    ``compiled`` came from :func:`compile_jax_model`; else ``idata`` as it is."""
+    expander = getattr(compiled, "_expander", None)
+    if expander is None:
+        return idata
+    posterior = idata["posterior"].to_dataset()
+    points = posterior[POINT].to_numpy()
+    idata["posterior"] = xr.DataTree(
+        xr.Dataset(expander.posterior(points), attrs=posterior.attrs).assign_coords(
+            chain=posterior["chain"], draw=posterior["draw"]
+        )
+    )
+    return idata
+
+
+@dataclass(frozen=True)
+class _Expander:
+    """The stored quantities of a model as one JAX function of many flat points."""
+
+    function: Callable
+    names: list[str]
+    dims: list[tuple[str, ...]]
+    coords: dict[str, list]
+
+    @classmethod
+    def of(cls, model: pm.Model) -> _Expander:
+        """Build (not compile: XLA compiles on the first call) the expansion of ``model``."""
+        import jax
+        import pytensor
+        import pytensor.tensor as pt
+        from pymc.model.transform.optimization import freeze_dims_and_data
+        from pytensor.graph.replace import graph_replace
+
+        frozen = freeze_dims_and_data(model)
+        free = list(frozen.free_RVs)
+        start = frozen.initial_point()
+        point = pt.vector("point", dtype="float64")
+        replace, end = {}, 0
+        for rv in free:  # nutpie's layout: the free variables' values, raveled, in model order
+            value = frozen.rvs_to_values[rv]
+            shape = np.shape(start[value.name])
+            size = int(np.prod(shape))
+            replace[value] = point[end : end + size].reshape(shape).astype(value.dtype)
+            end += size
+        stored = [*free, *frozen.deterministics]
+        outputs = graph_replace(frozen.replace_rvs_by_values(stored), replace, strict=False)
+        single = pytensor.function([point], outputs, mode="JAX").vm.jit_fn.__wrapped__
+        names = [var.name for var in stored]
+        dims = []
+        for var in stored:
+            named = model.named_vars_to_dims.get(var.name) or ()
+            ndim = var.type.ndim
+            dims.append(tuple(named) if len(named) == ndim else _default_dims(var.name, ndim))
+        coords = {dim: list(values) for dim, values in model.coords.items() if values is not None}
+        return cls(jax.jit(jax.vmap(single)), names, dims, coords)
+
+    def posterior(self, points: np.ndarray) -> dict[str, xr.DataArray]:
+        """The stored quantities of ``points`` (chains, draws, n_dim) as DataArrays."""
+        chains, draws = points.shape[:2]
+        values = self.function(points.reshape(chains * draws, -1))
+        out = {}
+        for name, dims, value in zip(self.names, self.dims, values, strict=True):
+            array = np.asarray(value, dtype="float64")
+            array = array.reshape(chains, draws, *array.shape[1:])
+            coords = {dim: self.coords[dim] for dim in dims if dim in self.coords}
+            coords = {d: c for d, c in coords.items() if len(c) == array.shape[2 + dims.index(d)]}
+            out[name] = xr.DataArray(array, dims=("chain", "draw", *dims), coords=coords)
+        return out
+
+
+def _default_dims(name: str, ndim: int) -> tuple[str, ...]:
+    """nutpie's names for the axes of a variable without dims: ``<name>_dim_<i>``."""
+    return tuple(f"{name}_dim_{i}" for i in range(ndim))

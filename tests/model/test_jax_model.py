@@ -1,0 +1,57 @@
+"""The JAX backend's stored quantities, computed in one batch after sampling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mmm.model.build import build_model
+from mmm.model.config import parse_config
+from mmm.model.data import dataset_from_frame
+from mmm.model.jax_model import POINT, _Expander
+from mmm.model.simulate import simulation_config
+
+
+@pytest.fixture
+def small_model(small_sim):
+    config = parse_config(simulation_config(small_sim, "small.csv", draws=30, tune=30))
+    model, _ = build_model(config, dataset_from_frame(small_sim.frame, config))
+    return model
+
+
+def test_the_batch_matches_nutpies_per_draw_expansion(small_model, rng) -> None:
+    import nutpie
+
+    per_draw = nutpie.compile_pymc_model(small_model, backend="jax", gradient_backend="jax")
+    expand = per_draw._make_expand_func(0, 0, 0)
+    points = rng.normal(scale=0.5, size=(2, 3, per_draw.n_dim))
+    batch = _Expander.of(small_model).posterior(points)
+    for chain in range(2):
+        for draw in range(3):
+            one = expand(points[chain, draw], **per_draw._shared_data)
+            for name, value in batch.items():  # nutpie's also has the unconstrained values
+                np.testing.assert_allclose(
+                    value.to_numpy()[chain, draw], one[name], rtol=1e-12, atol=1e-12
+                )
+    assert batch["beta"].dims == ("chain", "draw", "channel")
+    assert list(batch["beta"]["channel"].to_numpy()) == list(small_model.coords["channel"])
+
+
+def test_a_jax_fit_stores_the_same_variables_as_a_numba_fit(small_model) -> None:
+    from mmm.model import fit as fit_module
+    from mmm.model.nuts import compile_for_nutpie
+
+    posteriors = {}
+    for backend in ("jax", "numba"):
+        compiled = compile_for_nutpie(small_model, backend)
+        idata = fit_module._sample_in_background(
+            compiled, draws=30, tune=30, chains=2, cores=1, seed=1, progress_bar=False
+        )
+        posteriors[backend] = idata["posterior"].to_dataset()
+    jax, numba = posteriors["jax"], posteriors["numba"]
+    assert POINT not in jax
+    assert sorted(jax.data_vars) == sorted(numba.data_vars)
+    for name in numba.data_vars:
+        assert jax[name].dims == numba[name].dims, name
+        assert jax[name].shape == numba[name].shape, name
+    assert float(jax["sigma"].min()) > 0  # constrained scale, not the log

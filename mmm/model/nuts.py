@@ -539,13 +539,13 @@ def choose_compile_backend(model: pm.Model, requested: str, long_run: bool) -> B
     """
     if requested != "auto":
         return BackendChoice(requested)
-    if missing_cached_numba_api() is not None:
-        return BackendChoice("numba")  # compile_for_nutpie says why and falls back
     jax_installed = importlib.util.find_spec("jax") is not None
     logp = model.logp()
     if not long_run and jax_installed and not remembered(structure_fingerprint(model, logp)):
         # never compiled here: no need to build the graphs (a second or two) to learn they are new
         return _JAX_FOR_A_NEW_STRUCTURE
+    if missing_cached_numba_api() is not None:
+        return BackendChoice("numba")  # compile_for_nutpie says why and falls back
     try:
         graphs = numba_graphs(model, logp)
     except (ImportError, AttributeError, TypeError):  # a changed internal the probe cannot see

@@ -103,11 +103,12 @@ def versions_salt() -> str:
 
 
 def marker_folder() -> Path:
-    """Where the markers live: beside the compiled code in PyTensor's Numba cache, so that
-    clearing the cache clears them too."""
-    from pytensor.link.numba.cache import NUMBA_CACHE_PATH
+    """Where the markers live: in PyTensor's Numba cache folder, so that clearing the cache
+    clears them too (named as ``pytensor.link.numba.cache`` names it, without importing
+    that module and Numba with it: a fit that samples with JAX needs neither)."""
+    import pytensor
 
-    return Path(NUMBA_CACHE_PATH) / "mmm-structures"
+    return Path(pytensor.config.base_compiledir) / "numba" / "mmm-structures"
 
 
 def remember(fingerprint: str) -> None:

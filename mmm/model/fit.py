@@ -370,7 +370,7 @@ def sample(
     """
     stage = on_stage or (lambda _msg: None)
     if sampler.backend == "numpyro" and importlib.util.find_spec("numpyro") is None:
-        raise MmmError("this sampler needs NumPyro: pip install 'mmm[jax]'", key="sampler.backend")
+        raise MmmError("this sampler needs NumPyro: pip install numpyro", key="sampler.backend")
     cores = max(1, min(sampler.chains, os.cpu_count() or 1))
     with propagate_interrupts() as stops:
         if sampler.backend == "nutpie":

@@ -539,9 +539,8 @@ def choose_compile_backend(model: pm.Model, requested: str, long_run: bool) -> B
     """
     if requested != "auto":
         return BackendChoice(requested)
-    jax_installed = importlib.util.find_spec("jax") is not None
     logp = model.logp()
-    if not long_run and jax_installed and not remembered(structure_fingerprint(model, logp)):
+    if not long_run and not remembered(structure_fingerprint(model, logp)) and _jax_installed():
         # never compiled here: no need to build the graphs (a second or two) to learn they are new
         return _JAX_FOR_A_NEW_STRUCTURE
     if missing_cached_numba_api() is not None:
@@ -554,9 +553,15 @@ def choose_compile_backend(model: pm.Model, requested: str, long_run: bool) -> B
         return BackendChoice("numba", "model structure in the compile cache", graphs)
     if long_run:
         return BackendChoice("numba", "first fit of this structure; a panel samples long", graphs)
-    if not jax_installed:
+    if not _jax_installed():
         return BackendChoice("numba", "first fit of this structure; JAX is not installed", graphs)
     return _JAX_FOR_A_NEW_STRUCTURE
+
+
+def _jax_installed() -> bool:
+    """Whether JAX can be imported. Asked only where the answer matters: ArviZ registers JAX
+    as a lazily loaded module, which asking loads (0.4 s that a fit with Numba does not need)."""
+    return importlib.util.find_spec("jax") is not None
 
 
 def compile_for_nutpie(

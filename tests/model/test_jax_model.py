@@ -55,3 +55,47 @@ def test_a_jax_fit_stores_the_same_variables_as_a_numba_fit(small_model) -> None
         assert jax[name].dims == numba[name].dims, name
         assert jax[name].shape == numba[name].shape, name
     assert float(jax["sigma"].min()) > 0  # constrained scale, not the log
+
+
+def test_the_log_density_keeps_its_sampler_threads_python_state() -> None:
+    """nutpie's Rust threads get a new Python thread state for every call unless one is kept:
+    thread-local values (JAX keeps several) would be rebuilt for every gradient."""
+    import threading
+
+    import nutpie
+    from nutpie.compiled_pyfunc import from_pyfunc
+
+    from mmm.model.jax_model import _keeping_thread_state
+
+    local = threading.local()
+    counts = {"calls": 0, "fresh": 0}
+
+    def make_logp():
+        def logp(x, **_data):
+            counts["calls"] += 1
+            if not getattr(local, "seen", False):
+                counts["fresh"] += 1
+                local.seen = True
+            return float(-0.5 * x @ x), -x
+
+        return logp
+
+    def sample(make):
+        counts.update(calls=0, fresh=0)
+        model = from_pyfunc(
+            ndim=3,
+            make_logp_fn=make,
+            make_expand_fn=lambda *_: lambda x, **_data: {"x": x.copy()},
+            expanded_dtypes=[np.dtype("float64")],
+            expanded_shapes=[(3,)],
+            expanded_names=["x"],
+            make_initial_point_fn=lambda _seed: np.ones(3),
+        )
+        nutpie.sample(model, draws=50, tune=50, chains=2, cores=2, progress_bar=False)
+        return dict(counts)
+
+    plain = sample(make_logp)
+    assert plain["fresh"] == plain["calls"]  # what nutpie does without the wrapper
+    kept = sample(_keeping_thread_state(make_logp))
+    assert kept["calls"] > 100
+    assert kept["fresh"] <= 2  # once per chain thread

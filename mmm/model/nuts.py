@@ -48,7 +48,14 @@ from mmm.model.callbacks import (
     callback_source,
 )
 from mmm.model.jax_model import compile_jax_model
-from mmm.model.structures import graph_fingerprint, python_tag, remember, remembered, versions_salt
+from mmm.model.structures import (
+    graph_fingerprint,
+    markers_kept,
+    python_tag,
+    remember,
+    remembered,
+    versions_salt,
+)
 
 #: Suffix that keeps the callbacks apart from PyTensor's own entries in its Numba cache. It
 #: names this module because a cached entry refers to the module it was built in: an entry
@@ -540,8 +547,8 @@ def choose_compile_backend(model: pm.Model, requested: str, long_run: bool) -> B
     if requested != "auto":
         return BackendChoice(requested)
     logp = model.logp()
-    if not long_run and not remembered(structure_fingerprint(model, logp)) and _jax_installed():
-        # never compiled here: no need to build the graphs (a second or two) to learn they are new
+    if not long_run and _known_to_be_new(structure_fingerprint(model, logp)) and _jax_installed():
+        # no need to build the graphs (a second or two) to learn they are not in the cache
         return _JAX_FOR_A_NEW_STRUCTURE
     if missing_cached_numba_api() is not None:
         return BackendChoice("numba")  # compile_for_nutpie says why and falls back
@@ -556,6 +563,21 @@ def choose_compile_backend(model: pm.Model, requested: str, long_run: bool) -> B
     if not _jax_installed():
         return BackendChoice("numba", "first fit of this structure; JAX is not installed", graphs)
     return _JAX_FOR_A_NEW_STRUCTURE
+
+
+def _known_to_be_new(fingerprint: str) -> bool:
+    """Whether the structure of ``fingerprint`` is known, without building its Numba graphs,
+    not to be in the cache: it left no marker, and the cache keeps markers or holds no model
+    for this Python at all (a cache filled before markers were kept is checked the long way,
+    and each structure found there gets its marker)."""
+    if remembered(fingerprint):
+        return False
+    if markers_kept():
+        return True
+    from pytensor.link.numba.cache import NUMBA_CACHE_PATH
+
+    pattern = f"*logp_callback-*_{_CACHE_TAG}.{python_tag()}.nbi"
+    return not any(NUMBA_CACHE_PATH.glob(pattern))
 
 
 def _jax_installed() -> bool:

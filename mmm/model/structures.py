@@ -103,12 +103,18 @@ def versions_salt() -> str:
 
 
 def marker_folder() -> Path:
-    """Where the markers live: in PyTensor's Numba cache folder, so that clearing the cache
-    clears them too (named as ``pytensor.link.numba.cache`` names it, without importing
+    """Where this Python's markers live: in PyTensor's Numba cache folder, so that clearing the
+    cache clears them too (named as ``pytensor.link.numba.cache`` names it, without importing
     that module and Numba with it: a fit that samples with JAX needs neither)."""
     import pytensor
 
-    return Path(pytensor.config.base_compiledir) / "numba" / "mmm-structures"
+    return Path(pytensor.config.base_compiledir) / "numba" / "mmm-structures" / python_tag()
+
+
+def markers_kept() -> bool:
+    """Whether this Python's cache has kept markers (one was ever written). A cache filled
+    before mmm wrote them holds structures without markers, whose absence then proves nothing."""
+    return marker_folder().is_dir()
 
 
 def remember(fingerprint: str) -> None:

@@ -75,27 +75,70 @@ def test_an_index_another_python_wrote_is_not_a_hit(rng) -> None:
             other.unlink()
 
 
-def test_a_structure_never_compiled_takes_jax_without_building_the_graphs(rng, monkeypatch) -> None:
+@pytest.fixture
+def no_graphs(monkeypatch):
+    """numba_graphs made to fail: a choice made without building the graphs passes."""
+    from mmm.model import nuts
+
+    def not_built(model, logp=None):
+        raise AssertionError("numba_graphs built")
+
+    monkeypatch.setattr(nuts, "numba_graphs", not_built)
+
+
+@pytest.fixture
+def kept_markers(tmp_path, monkeypatch) -> Path:
+    """A marker folder of the test's own, as a cache that keeps markers has."""
+    from mmm.model import structures
+
+    folder = tmp_path / "markers"
+    folder.mkdir()
+    monkeypatch.setattr(structures, "marker_folder", lambda: folder)
+    return folder
+
+
+def test_a_structure_never_compiled_takes_jax_without_building_the_graphs(
+    rng, no_graphs, kept_markers
+) -> None:
     """'auto' knows a structure is new from its fingerprint, without the second or two of
     building its Numba graphs; once a fit of it left a marker, it builds them to check the key."""
     from mmm.model import nuts
     from mmm.model.structures import remember
 
-    def not_built(model, logp=None):
-        raise AssertionError("numba_graphs built for a structure never compiled")
-
-    monkeypatch.setattr(nuts, "numba_graphs", not_built)
     model = _fresh_structure(rng)
     choice = choose_compile_backend(model, "auto", long_run=False)
     assert (choice.backend, choice.graphs) == ("jax", None)
     assert choice.describe() == "jax: first fit of this model structure, no Numba compile"
 
     remember(nuts.structure_fingerprint(model))
+    assert any(kept_markers.iterdir())
     with pytest.raises(AssertionError, match="numba_graphs built"):
         choose_compile_backend(model, "auto", long_run=False)
 
 
-def test_a_marker_without_the_compiled_code_is_not_a_hit(rng) -> None:
+def test_a_cache_filled_before_markers_is_checked_the_long_way(
+    rng, no_graphs, tmp_path, monkeypatch
+) -> None:
+    """Without a marker folder, a cache holding any model may hold this one unmarked: the graphs
+    are built and the key checked; an empty cache holds nothing, so JAX at once."""
+    import pytensor.link.numba.cache as cache
+
+    from mmm.model import nuts, structures
+
+    numba_folder = tmp_path / "numba"
+    numba_folder.mkdir()
+    monkeypatch.setattr(cache, "NUMBA_CACHE_PATH", numba_folder)
+    monkeypatch.setattr(structures, "marker_folder", lambda: tmp_path / "never-made")
+    model = _fresh_structure(rng)
+    assert choose_compile_backend(model, "auto", long_run=False).backend == "jax"
+
+    entry = f"string.logp_callback-abc_fastmath1_{nuts._CACHE_TAG}.{nuts.python_tag()}.nbi"
+    (numba_folder / entry).touch()
+    with pytest.raises(AssertionError, match="numba_graphs built"):
+        choose_compile_backend(model, "auto", long_run=False)
+
+
+def test_a_marker_without_the_compiled_code_is_not_a_hit(rng, kept_markers) -> None:
     """A marker only saves building the graphs: the cache key decides (a cleared cache)."""
     from mmm.model import nuts
     from mmm.model.structures import remember

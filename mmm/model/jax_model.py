@@ -155,7 +155,7 @@ class _Expander:
             end += size
         stored = [*free, *frozen.deterministics]
         outputs = graph_replace(frozen.replace_rvs_by_values(stored), replace, strict=False)
-        single = pytensor.function([point], outputs, mode="JAX").vm.jit_fn.__wrapped__
+        single = pytensor.function([point], outputs, mode="JAX").vm.jit_fn  # jitted; vmap traces it
         names = [var.name for var in stored]
         dims = []
         for var in stored:

@@ -99,3 +99,18 @@ def test_the_log_density_keeps_its_sampler_threads_python_state() -> None:
     kept = sample(_keeping_thread_state(make_logp))
     assert kept["calls"] > 100
     assert kept["fresh"] <= 2  # once per chain thread
+
+
+def test_the_numpyro_sampler_fits_the_model(small_sim) -> None:
+    """``sampler.backend: numpyro`` (NumPyro is a core dependency) gives the posterior a
+    nutpie fit gives: the same variables, positive scales."""
+    from mmm.model.fit import fit
+
+    raw = simulation_config(small_sim, "small.csv", draws=50, tune=50, chains=2)
+    raw["sampler"]["backend"] = "numpyro"
+    config = parse_config(raw)
+    fitted = fit(config, dataset_from_frame(small_sim.frame, config), progress=False)
+    posterior = fitted.idata["posterior"]
+    assert posterior.sizes["chain"] == 2 and posterior.sizes["draw"] == 50
+    assert {"roi", "beta", "sigma", "geometric_alpha"} <= set(posterior.data_vars)
+    assert float(posterior["sigma"].min()) > 0

@@ -12,6 +12,7 @@ The log density keeps its sampler thread's Python state between calls
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import threading
@@ -61,7 +62,20 @@ def compile_jax_model(model: pm.Model):
         shared_data=jax_model._shared_data,
     )
     fields = {f.name: getattr(point_model, f.name) for f in dataclasses.fields(point_model)}
-    return _batch_expanded_type()(**fields, _expander=_Expander.of(model))
+    # XLA compiles the log density at its first call (0.6 s for the example), in C++ and
+    # outside the GIL: in a thread of its own, it overlaps the expansion's build
+    first_call = threading.Thread(target=_call_once, args=(jax_model,), daemon=True)
+    first_call.start()
+    expander = _Expander.of(model)
+    first_call.join()
+    return _batch_expanded_type()(**fields, _expander=expander)
+
+
+def _call_once(jax_model) -> None:
+    """Evaluate ``jax_model``'s log density at its first initial point (compiling it)."""
+    with contextlib.suppress(Exception):  # the sampler meets any failure again, and reports it
+        point = jax_model._make_initial_points(0)
+        jax_model._make_logp_func()(point, **jax_model._shared_data)
 
 
 def _keeping_thread_state(make_logp: Callable[[], Callable]) -> Callable[[], Callable]:

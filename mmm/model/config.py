@@ -330,7 +330,7 @@ class SamplerConfig(_Strict):
     #: nutpie only: 'numba' runs PyTensor's disk-cached numba code (a model structure seen
     #: before loads in seconds, a new one compiles for tens of seconds); 'numba_cfunc' is
     #: nutpie's own C callback (20-30 s compile in every process; 'numba' caches its own);
-    #: 'jax' compiles in about a second and samples about 5x slower on CPU; 'auto'
+    #: 'jax' compiles in about a second and samples about 3x slower on CPU; 'auto'
     #: takes numba when the compile cache holds the model structure or the model is a geo panel,
     #: jax otherwise (:func:`mmm.model.nuts.choose_compile_backend`).
     compile_backend: Literal["auto", "numba", "numba_cfunc", "jax"] = "auto"

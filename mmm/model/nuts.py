@@ -523,7 +523,7 @@ def choose_compile_backend(model: pm.Model, requested: str, long_run: bool) -> B
     'auto' takes the cached Numba code when PyTensor's cache holds this model structure (a
     refit: it loads in seconds and has the fastest gradient), and JAX when it does not (a first
     fit, or a config edit that changed the structure: XLA compiles in about a second where
-    Numba takes tens of seconds, and samples about 5x slower: each gradient costs about 3x
+    Numba takes tens of seconds, and samples about 3x slower: each gradient costs about 3x
     Numba's, and runs through Python, so the chains share one thread). A ``long_run`` (a geo
     panel, minutes of sampling) keeps Numba, whose faster gradient repays the compile; so does
     a machine without JAX or without the cached-Numba API.

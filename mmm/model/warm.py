@@ -3,7 +3,7 @@
 Under ``sampler.compile_backend: auto`` the first fit of a model structure samples with JAX,
 which compiles in about a second (:func:`mmm.model.nuts.choose_compile_backend`). Later fits of
 the same structure sample several times faster with the Numba code PyTensor keeps in its cache
-(the example: 1.2 s of sampling against 5.7 s), which takes tens of seconds to compile once.
+(the example: 1.3 s of sampling against 3.0-3.7 s), which takes tens of seconds to compile once.
 After saving such a fit, ``mmm fit`` starts ``python -m mmm.model.warm MODEL_DIR``: a detached,
 low-priority process that builds the saved model and compiles its Numba code into the cache, so
 the user's next fit of the structure (another dataset, a refit, any sizes) loads it instead of

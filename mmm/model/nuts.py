@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import hashlib
 import importlib
 import importlib.metadata
 import importlib.util
@@ -28,6 +29,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -37,9 +39,11 @@ import pytensor.tensor as pt
 from pymc.initial_point import make_initial_point_fn
 from pytensor.compile.mode import Mode
 from pytensor.graph import rewrite_graph
+from pytensor.graph.fg import FunctionGraph
 from pytensor.graph.replace import graph_replace
 from pytensor.graph.rewriting.db import RewriteDatabaseQuery
 
+from mmm.model import rewritten
 from mmm.model.callbacks import (
     Callback,
     InputType,
@@ -256,9 +260,10 @@ class ModelFunctions:
 class NumbaGraphs:
     """A model's log density and draws as Numba C callbacks, built but not yet compiled.
 
-    Building them takes a second or two; :meth:`load` compiles them, or loads them from
+    Building them takes a second or two, or a fraction of one when the structure's rewritten
+    graphs were kept (:mod:`mmm.model.rewritten`); :meth:`load` compiles them, or loads them from
     PyTensor's cache when a model of the same structure was compiled before (any data, any
-    sizes). :meth:`in_cache` tells which without compiling.
+    sizes), and keeps their rewritten graphs. :meth:`in_cache` tells which without compiling.
     """
 
     logp_callback: Callback
@@ -269,6 +274,8 @@ class NumbaGraphs:
     data: dict[str, np.ndarray]
     n_dim: int
     fingerprint: str
+    #: The key and rewritten graphs to keep when loaded (None: kept already, or not storable).
+    to_keep: tuple[str, rewritten.RewrittenGraphs] | None = None
 
     def in_cache(self) -> bool:
         """Whether PyTensor's Numba cache holds both callbacks' compiled code."""
@@ -284,6 +291,8 @@ class NumbaGraphs:
         logp_callback.compiled()
         draws_callback.compiled()
         remember(self.fingerprint)  # the next fit of this structure need not build these first
+        if self.to_keep is not None:
+            rewritten.save(*self.to_keep)  # nor rewrite them
         shapes = self.shapes
         sizes = [int(np.prod(shape)) for shape in shapes]
         ends = np.cumsum(sizes)
@@ -337,19 +346,31 @@ def numba_graphs(model: pm.Model, logp=None) -> NumbaGraphs:
     replace = dict(zip(data_vars, data_inputs, strict=True))
     end = pt.constant(0, dtype="int64")
     for rv, value in zip(free, values, strict=True):
-        shape = _value_shape(model, rv, value, replace)
+        shape = _value_shape(model, rv, value, replace, first)
         start, end = end, end + pt.prod(shape, dtype="int64") if len(shape) else end + 1
         replace[value] = flat[start:end].reshape(shape, ndim=value.ndim).astype(value.dtype)
     inputs = [flat, *data_inputs]
 
     raw_logp = model.logp() if logp is None else logp
     fingerprint = structure_fingerprint(model, raw_logp)  # before the rewrite changes raw_logp
-    logp = rewrite_graph(raw_logp, include=("canonicalize", "stabilize"))
-    grad = pt.concatenate([g.ravel() for g in pt.grad(logp, values)])
     stored = [*free, *model.deterministics]
-    logp_fn = _callback(inputs, graph_replace([logp, grad], replace, strict=False), "logp")
-    draw_graph = graph_replace(model.replace_rvs_by_values(stored), replace, strict=False)
-    draws_fn = _callback(inputs, draw_graph, "expand")
+    stored_values = model.replace_rvs_by_values(stored)
+    layout = [replace[value] for value in values]
+    key = None
+    if rewritten.storable([raw_logp, *stored_values, *layout]):
+        key = rewritten.rewritten_key(fingerprint, layout, data_inputs, _rewrite_recipe())
+    kept = rewritten.load(key) if key else None
+    if kept is not None:
+        logp_fn, draws_fn = _converted(kept.logp, "logp"), _converted(kept.draws, "expand")
+        to_keep = None  # kept already
+    else:
+        logp = rewrite_graph(raw_logp, include=("canonicalize", "stabilize"))
+        grad = pt.concatenate([g.ravel() for g in pt.grad(logp, values)])
+        logp_graph = graph_replace([logp, grad], replace, strict=False)
+        logp_fn, logp_rewritten = _callback(inputs, logp_graph, "logp")
+        draw_graph = graph_replace(stored_values, replace, strict=False)
+        draws_fn, draws_rewritten = _callback(inputs, draw_graph, "expand")
+        to_keep = (key, rewritten.RewrittenGraphs(logp_rewritten, draws_rewritten)) if key else None
 
     lock = threading.Lock()
 
@@ -366,7 +387,20 @@ def numba_graphs(model: pm.Model, logp=None) -> NumbaGraphs:
         data={var.name: np.asarray(var.get_value()) for var in data_vars},
         n_dim=sum(int(np.size(first[v.name])) for v in values),
         fingerprint=fingerprint,
+        to_keep=to_keep,
     )
+
+
+@functools.cache
+def _rewrite_recipe() -> str:
+    """What decides a graph's rewrite besides the graph (:mod:`mmm.model.rewritten`): this
+    module's code, which builds and rewrites the graphs, and PyTensor's settings that select
+    rewrites (the package versions are in the structure's fingerprint)."""
+    from pytensor import config
+
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:32]
+    flags = ("floatX", "optimizer_including", "optimizer_excluding", "optimizer_requiring")
+    return f"code={code} " + " ".join(f"{flag}={getattr(config, flag)}" for flag in flags)
 
 
 def structure_fingerprint(model: pm.Model, logp=None) -> str:
@@ -417,14 +451,15 @@ def _dim_lengths(model: pm.Model) -> list:
     return [v for v in model.dim_lengths.values() if isinstance(v, pytensor.compile.SharedVariable)]
 
 
-def _value_shape(model: pm.Model, rv, value, inputs: dict) -> tuple:
+def _value_shape(model: pm.Model, rv, value, inputs: dict, point: dict) -> tuple:
     """Shape of a free variable's value: the lengths of its dims (as the compiled function's
-    inputs, ``inputs`` maps each shared length to its input), else its fixed shape."""
+    inputs, ``inputs`` maps each shared length to its input), else its shape in ``point`` (an
+    initial point of the model)."""
     dims = model.named_vars_to_dims.get(rv.name)
     lengths = [model.dim_lengths.get(d) for d in dims or ()]
     if dims and len(dims) == value.ndim and all(n in inputs for n in lengths):
         return tuple(inputs[n].astype("int64") for n in lengths)
-    return tuple(int(n) for n in model.initial_point()[value.name].shape)
+    return tuple(int(n) for n in np.shape(point[value.name]))
 
 
 def compile_model(model: pm.Model, graphs: NumbaGraphs | None = None):
@@ -488,11 +523,17 @@ def compile_model(model: pm.Model, graphs: NumbaGraphs | None = None):
     return compiled
 
 
-def _callback(inputs: list, outputs: list, kind: str) -> Callback:
-    """The C callback of a PyTensor graph (not compiled yet), of ``kind`` 'logp' or 'expand'."""
+def _callback(inputs: list, outputs: list, kind: str) -> tuple[Callback, FunctionGraph]:
+    """The C callback of a PyTensor graph (not compiled yet), of ``kind`` 'logp' or 'expand',
+    and the graph as rewritten for it."""
     mode = _mode(kind)
     function = pytensor.function(inputs, outputs, mode=mode, on_unused_input="ignore")
-    return function.vm.jit_fn
+    return function.vm.jit_fn, function.maker.fgraph
+
+
+def _converted(graph: FunctionGraph, kind: str) -> Callback:
+    """The C callback of a graph rewritten before (:func:`_callback`'s second result)."""
+    return _callback_linker_type(kind)().fgraph_convert(graph)
 
 
 def _flatten(point: dict[str, np.ndarray], values: list) -> np.ndarray:

@@ -1,0 +1,129 @@
+"""A structure's rewritten graphs, kept after its Numba code is loaded and used by its next
+builds: the same compiled code, the log density PyMC computes, and no keeping where the
+structure's fingerprint cannot describe the graph."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pymc as pm
+import pytensor.tensor as pt
+import pytest
+from pytensor.compile.builders import OpFromGraph
+from pytensor.graph.op import Op
+
+from mmm.model import nuts, rewritten
+
+
+@pytest.fixture
+def kept_folder(tmp_path, monkeypatch) -> Path:
+    """A folder of the test's own for the kept graphs."""
+    folder = tmp_path / "graphs"
+    monkeypatch.setattr(rewritten, "folder", lambda: folder)
+    return folder
+
+
+def _regression(scale: float, x: np.ndarray) -> pm.Model:
+    """A small regression; ``scale`` (a constant of the graph) sets its structure, ``x`` its data."""
+    with pm.Model(coords={"feature": ["a", "b"]}) as model:
+        xs = pm.Data("x", x)
+        ys = pm.Data("y_observed", x @ np.array([1.0, -1.0]))
+        beta = pm.Normal("beta", 0.0, scale, dims="feature")
+        sigma = pm.HalfNormal("sigma", 1.0)
+        mu = pm.Deterministic("mu", xs @ beta)
+        pm.Normal("y", mu, sigma, observed=ys, shape=xs.shape[0])
+    return model
+
+
+def _new_scale(rng) -> float:
+    """A prior scale no earlier run used: a structure the Numba cache lacks."""
+    return float(rng.uniform(1.0, 2.0)) + time.time_ns() % 10**6 * 1e-9
+
+
+def _pymc_logp_and_grad(model: pm.Model, x: np.ndarray) -> tuple[float, np.ndarray]:
+    """PyMC's own log density and gradient at the flat point ``x`` (free variables in order)."""
+    values = [model.rvs_to_values[rv] for rv in model.free_RVs]
+    point, at = {}, 0
+    for value, shape in zip(values, [model.initial_point()[v.name].shape for v in values]):
+        size = int(np.prod(shape))
+        point[value.name] = x[at : at + size].reshape(shape)
+        at += size
+    return float(model.compile_logp()(point)), np.asarray(model.compile_dlogp()(point))
+
+
+def test_the_next_build_of_a_loaded_structure_uses_its_kept_graphs(rng, kept_folder) -> None:
+    scale = _new_scale(rng)
+    first = nuts.numba_graphs(_regression(scale, rng.normal(size=(30, 2))))
+    assert first.to_keep is not None and not kept_folder.exists()
+    first.load()
+    assert len(list(kept_folder.glob("*.pkl"))) == 1
+
+    # Another dataset of another length: the same structure, built from the kept graphs.
+    model = _regression(scale, rng.normal(size=(45, 2)))
+    again = nuts.numba_graphs(model)
+    assert again.to_keep is None
+    assert nuts._cache_key(again.logp_callback) == nuts._cache_key(first.logp_callback)
+    assert nuts._cache_key(again.draws_callback) == nuts._cache_key(first.draws_callback)
+
+    functions = again.load()
+    data = list(functions.data.values())
+    for seed in range(3):
+        x = functions.initial_point(seed) + rng.normal(scale=0.3, size=functions.n_dim)
+        logp, grad = functions.logp_and_grad(x, *data)
+        expected_logp, expected_grad = _pymc_logp_and_grad(model, x)
+        np.testing.assert_allclose(logp, expected_logp, rtol=1e-10)
+        np.testing.assert_allclose(grad, expected_grad, rtol=1e-8, atol=1e-10)
+        draws = dict(zip(functions.names, functions.draws(x, *data), strict=True))
+        np.testing.assert_allclose(draws["mu"], data[0] @ draws["beta"], rtol=1e-12)
+
+
+def test_a_structure_of_another_constant_is_rewritten(rng, kept_folder) -> None:
+    scale = _new_scale(rng)
+    nuts.numba_graphs(_regression(scale, rng.normal(size=(30, 2)))).load()
+    other = nuts.numba_graphs(_regression(scale + 0.5, rng.normal(size=(30, 2))))
+    assert other.to_keep is not None
+
+
+def test_an_unreadable_file_is_removed_and_the_graphs_rewritten(rng, kept_folder) -> None:
+    scale = _new_scale(rng)
+    nuts.numba_graphs(_regression(scale, rng.normal(size=(30, 2)))).load()
+    (kept,) = kept_folder.glob("*.pkl")
+    kept.write_bytes(b"not a pickle")
+
+    graphs = nuts.numba_graphs(_regression(scale, rng.normal(size=(30, 2))))
+    assert graphs.to_keep is not None and not kept.exists()
+    graphs.load()
+    assert kept.exists() and kept.read_bytes() != b"not a pickle"
+
+
+class _NoProps(Op):
+    """An operation that does not declare what distinguishes it (no ``__props__``)."""
+
+    def make_node(self, x):
+        from pytensor.graph.basic import Apply
+
+        return Apply(self, [x], [x.type()])
+
+    def perform(self, node, inputs, outputs):
+        outputs[0][0] = inputs[0]
+
+
+def test_only_graphs_their_fingerprint_describes_are_storable() -> None:
+    x = pt.vector("x")
+    assert rewritten.storable([pt.exp(x).sum() + x[0]])
+    inner = OpFromGraph([x], [pt.exp(x)])  # an inner graph: its repr does not describe it
+    assert not rewritten.storable([inner(x).sum()])
+    assert not rewritten.storable([_NoProps()(x)])
+
+
+def test_the_key_reads_the_layout_the_data_inputs_and_the_recipe() -> None:
+    flat, data = pt.vector("flat_point"), [pt.matrix("x"), pt.scalar("n", dtype="int64")]
+    layout = [flat[0:2], flat[2:3].reshape(())]
+    key = rewritten.rewritten_key("f" * 64, layout, data, "code=1")
+    assert key == rewritten.rewritten_key("f" * 64, layout, data, "code=1")
+    assert key != rewritten.rewritten_key("e" * 64, layout, data, "code=1")
+    assert key != rewritten.rewritten_key("f" * 64, [flat[0:2], flat[2:4]], data, "code=1")
+    assert key != rewritten.rewritten_key("f" * 64, layout, data[::-1], "code=1")
+    assert key != rewritten.rewritten_key("f" * 64, layout, data, "code=2")

@@ -75,7 +75,7 @@ def build_model(
     coords = model_coords(config, dataset, plan)
     with pm.Model(coords=coords) as model:
         data = {k: pm.Data(f"{k}_data", v) for k, v in model_data(config, dataset, scales).items()}
-        # max_lag and each channel's saturation are data: editing them needs no compile
+        # max_lag and each channel's adstock and saturation are data: editing them needs no compile
         params = transform_parameters(config, plan)
         layout = (data["lag_numbers"], data["lag_mask"])
         families = {k: data[k] for k in plan.family_index()}

@@ -62,7 +62,7 @@ def build_panel_model(
         data = {k: pm.Data(f"{k}_data", v) for k, v in model_data(config, dataset, scales).items()}
         target = data["target"]  # (G, T)
         params = transform_parameters(config, plan)
-        # each channel's saturation is data: another saturation needs no compile
+        # each channel's adstock and saturation are data: another one needs no compile
         families = {k: data[k] for k in plan.family_index()}
         response = shifted_response(plan, data["lagged_spend"], params, pt, families)  # (G, M, T)
         beta = geo_coefficients(config, data, response.sum(axis=-1))  # (G, M)

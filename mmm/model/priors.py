@@ -44,9 +44,9 @@ def per_channel(values: list) -> np.ndarray | float | str:
 def transform_parameters(config: Config, plan: ChannelPlan) -> dict[str, pt.TensorVariable]:
     """The adstock and saturation parameters, one vector per transform over its channels.
 
-    The adstocks in use, and every registered saturation: one no channel uses has parameters
-    with no elements (its dim empty; see :meth:`ChannelPlan.family_index`), so the model graph
-    does not depend on which saturation the channels use.
+    Every registered adstock and saturation: one no channel uses has parameters with no
+    elements (its dim empty; see :meth:`ChannelPlan.family_index`), so the model graph does not
+    depend on which transforms the channels use.
 
     Parameters
     ----------
@@ -60,7 +60,7 @@ def transform_parameters(config: Config, plan: ChannelPlan) -> dict[str, pt.Tens
     """
     params = {}
     for kind, registry in (("adstock", ADSTOCKS), ("saturation", SATURATIONS)):
-        for name in registry if kind == "saturation" else plan.groups(kind):
+        for name in registry:
             members = [config.channels[i] for i in plan.members(kind, name)]
             for param, (dist, kwargs) in registry[name].default_priors.items():
                 default = Prior.of(dist, **kwargs)

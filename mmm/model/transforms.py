@@ -374,27 +374,31 @@ class ChannelPlan:
         return concat, np.argsort(concat)
 
     @staticmethod
-    def index_name(saturation: str) -> str:
-        """Model data naming the channels that use ``saturation`` ('saturation_hill_index')."""
-        return f"saturation_{saturation}_index"
+    def index_name(name: str, kind: str = "saturation") -> str:
+        """Model data naming the channels that use transform ``name`` of ``kind``
+        ('saturation_hill_index', 'adstock_weibull_index')."""
+        return f"{kind}_{name}_index"
 
     def family_index(self) -> dict[str, np.ndarray]:
-        """Which channels use which saturation, as arrays the model takes as data.
+        """Which channels use which adstock and which saturation, as arrays the model takes as
+        data.
 
-        Every registered saturation's channel positions (:meth:`index_name`, empty when
-        unused) and ``'saturation_order'``, the permutation from the saturations' concatenation
-        back to channel order. With these as data the model holds every saturation, so choosing
-        another one reuses the compiled model (see :meth:`saturate`). Adstocks stay structure:
-        holding every adstock too made the empty-cache compile twice as long and each cached
-        load 3 s longer (benchmarks/results/first_fit.jsonl, cc39662).
+        Every registered transform's channel positions (:meth:`index_name`, empty when unused)
+        and, per kind, ``'<kind>_order'``: the permutation from the transforms' concatenation
+        back to channel order. With these as data the model holds every adstock and every
+        saturation, so choosing another one reuses the compiled model (see :meth:`weights` and
+        :meth:`saturate`). Holding every adstock costs the refit of a cached structure little
+        since its rewritten graphs are kept (:mod:`mmm.model.rewritten`); before that it made
+        each cached load 3 s longer (benchmarks/results/first_fit.jsonl, cc39662).
         """
         out = {}
-        concat = []
-        for name in SATURATIONS:
-            members = self.members("saturation", name)
-            out[self.index_name(name)] = np.array(members, dtype="int64")
-            concat += members
-        out["saturation_order"] = np.argsort(concat).astype("int64")
+        for kind, registry in (("adstock", ADSTOCKS), ("saturation", SATURATIONS)):
+            concat = []
+            for name in registry:
+                members = self.members(kind, name)
+                out[self.index_name(name, kind)] = np.array(members, dtype="int64")
+                concat += members
+            out[f"{kind}_order"] = np.argsort(concat).astype("int64")
         return out
 
     def lag_layout(self) -> tuple[np.ndarray, np.ndarray]:
@@ -410,13 +414,26 @@ class ChannelPlan:
         params: dict[str, Any],
         xp: ModuleType = np,
         layout: tuple[Any, Any] | None = None,
+        families: dict[str, Any] | None = None,
     ) -> Any:
         """Normalized adstock weights, shape (..., M, L); zero beyond each channel's max_lag.
 
         ``layout`` is :meth:`lag_layout` as the caller holds it (e.g. model data); without it
-        the lags and mask are constants of this plan.
+        the lags and mask are constants of this plan. ``families`` is :meth:`family_index` as
+        model data (pytensor graphs only): every adstock is evaluated on its channels and the
+        blocks are put back in channel order, so the graph does not depend on which channel
+        uses which adstock.
         """
         lags, mask = layout if layout is not None else (np.arange(self.n_lags, dtype=float), None)
+        if families is not None:
+            blocks = []
+            for name, comp in ADSTOCKS.items():
+                idx = families[self.index_name(name, "adstock")]
+                raw = comp.function(lags, *self._values(name, params), xp=xp)
+                if mask is not None:
+                    raw = raw * mask[idx]
+                blocks.append(raw / xp.sum(raw, axis=-1, keepdims=True))
+            return xp.concatenate(blocks, axis=-2)[..., families["adstock_order"], :]
         blocks = []
         for name in self.groups("adstock"):
             comp = ADSTOCKS[name]
@@ -514,7 +531,7 @@ class ChannelPlan:
         families : dict, optional
             :meth:`family_index` as model data (see :meth:`saturate`).
         """
-        w = self.weights(params, xp=xp, layout=layout)
+        w = self.weights(params, xp=xp, layout=layout, families=families)
         if self.adstock_first:
             adstocked = _convolve(lagged_x, w, xp)
             return self.saturate(adstocked, params, xp=xp, families=families)
@@ -560,7 +577,7 @@ def shifted_response(
     saturation first, the padded zeros saturate to zero, so the same sum applies after it.
     The result keeps the input's time-last layout. ``families``: see :meth:`ChannelPlan.saturate`.
     """
-    weights = plan.weights(params, xp=xp)  # (M, L)
+    weights = plan.weights(params, xp=xp, families=families)  # (M, L)
     n_lags = plan.n_lags
     saturate = functools.partial(
         plan.saturate, params=params, xp=xp, lagged=True, families=families

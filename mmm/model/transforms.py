@@ -426,12 +426,12 @@ class ChannelPlan:
         """
         lags, mask = layout if layout is not None else (np.arange(self.n_lags, dtype=float), None)
         if families is not None:
+            if mask is None:  # each channel's lags in use, as a constant of this plan
+                mask = xp.as_tensor(self.lag_layout()[1])
             blocks = []
             for name, comp in ADSTOCKS.items():
                 idx = families[self.index_name(name, "adstock")]
-                raw = comp.function(lags, *self._values(name, params), xp=xp)
-                if mask is not None:
-                    raw = raw * mask[idx]
+                raw = comp.function(lags, *self._values(name, params), xp=xp) * mask[idx]
                 blocks.append(raw / xp.sum(raw, axis=-1, keepdims=True))
             return xp.concatenate(blocks, axis=-2)[..., families["adstock_order"], :]
         blocks = []

@@ -133,6 +133,24 @@ def test_numpy_and_pytensor_give_the_same_response(rng, adstock_first):
     np.testing.assert_allclose(symbolic.eval(), expected, rtol=1e-10)
 
 
+@pytest.mark.parametrize("adstock_first", [True, False])
+def test_the_model_graph_holding_every_transform_gives_the_same_response(rng, adstock_first):
+    """With the lag layout and :meth:`ChannelPlan.family_index` as inputs (as the model takes
+    them), every adstock and saturation is in the graph, unused ones with empty parameters."""
+    plan = ChannelPlan(**{**PLAN.__dict__, "adstock_first": adstock_first})
+    lagged = lag_matrix(rng.uniform(0, 3, (15, 3)), plan.n_lags)
+    expected = plan.response(lagged, PARAMS)
+    empty = {"delayed_alpha": np.zeros(0), "delayed_theta": np.zeros(0)}
+    params = {k: pt.as_tensor(v) for k, v in (PARAMS | empty).items()}
+    layout = tuple(pt.as_tensor(v) for v in plan.lag_layout())
+    families = {k: pt.as_tensor(v) for k, v in plan.family_index().items()}
+    symbolic = plan.response(pt.as_tensor(lagged), params, pt, layout, families)
+    np.testing.assert_allclose(symbolic.eval(), expected, rtol=1e-10)
+    padded = padded_spend(lagged[:, :, 0][None], plan.n_lags)
+    panel = shifted_response(plan, pt.as_tensor(padded), params, pt, families)
+    np.testing.assert_allclose(panel.eval()[0].T, expected, rtol=1e-10)
+
+
 def test_response_with_draws_matches_each_draw(rng):
     lagged = lag_matrix(rng.uniform(0, 3, (10, 3)), PLAN.n_lags)
     draws = {k: np.stack([v, v * 1.1]) for k, v in PARAMS.items()}

@@ -39,6 +39,7 @@ import pytensor.tensor as pt
 from pymc.initial_point import make_initial_point_fn
 from pytensor.compile.mode import Mode
 from pytensor.graph import rewrite_graph
+from pytensor.graph.basic import Constant
 from pytensor.graph.fg import FunctionGraph
 from pytensor.graph.replace import graph_replace
 from pytensor.graph.rewriting.db import RewriteDatabaseQuery
@@ -336,7 +337,8 @@ def numba_graphs(model: pm.Model, logp=None) -> NumbaGraphs:
     """
     free = list(model.free_RVs)
     values = [model.rvs_to_values[rv] for rv in free]
-    initial = make_initial_point_fn(model=model, jitter_rvs=set(free), return_transformed=True)
+    jittered = {rv for rv in free if not _has_no_elements(model, rv)}
+    initial = make_initial_point_fn(model=model, jitter_rvs=jittered, return_transformed=True)
     first = initial(0)
     # The point is unpacked with symbolic sizes (the dims' lengths are inputs like the data), so
     # the compiled code does not depend on how many geos, periods or channels the model has.
@@ -449,6 +451,20 @@ def _in_numba_cache(function: Callable) -> bool:
 def _dim_lengths(model: pm.Model) -> list:
     """The shared variables holding the model's dimension lengths (inputs of the point layout)."""
     return [v for v in model.dim_lengths.values() if isinstance(v, pytensor.compile.SharedVariable)]
+
+
+def _has_no_elements(model: pm.Model, rv) -> bool:
+    """Whether ``rv`` has a dim of length 0 (an unused transform's parameters). Such variables
+    get no jitter: each jittered variable takes its own seed, in order, so jittering them would
+    change the starting points (and the chains) of the others with the transforms the model
+    holds, not with the model's posterior."""
+    for dim in model.named_vars_to_dims.get(rv.name) or ():
+        length = model.dim_lengths.get(dim)
+        if isinstance(length, pytensor.compile.SharedVariable) and int(length.get_value()) == 0:
+            return True
+        if isinstance(length, Constant) and int(length.data) == 0:
+            return True
+    return False
 
 
 def _value_shape(model: pm.Model, rv, value, inputs: dict, point: dict) -> tuple:

@@ -226,3 +226,32 @@ def test_geo_lift_regression_falls_back_too(monkeypatch, capsys) -> None:
         geo._compiled_regression.cache_clear()  # later tests get the fast path again
     assert "compiling with nutpie's numba backend" in capsys.readouterr().err
     assert type(compiled).__module__.startswith("nutpie")
+
+
+def _with_unused_transform(x: np.ndarray, unused: bool) -> pm.Model:
+    """A regression; with ``unused``, a parameter vector of no elements sits between the others
+    (as an adstock or saturation no channel uses does in the model)."""
+    coords = {"feature": ["a", "b"], "nothing": []}
+    with pm.Model(coords=coords) as model:
+        xs = pm.Data("x", x)
+        beta = pm.Normal("beta", 0.0, 1.0, dims="feature")
+        if unused:
+            pm.Gamma("unused", 2.0, 1.0, dims="nothing")
+        sigma = pm.HalfNormal("sigma", 1.0)
+        pm.Normal("y", xs @ beta, sigma, observed=x @ np.array([1.0, -1.0]))
+    return model
+
+
+def test_a_variable_without_elements_leaves_the_starting_points_as_they_are(rng) -> None:
+    """Each jittered variable takes its own seed, in order: an empty one is not jittered, so the
+    other variables start where they would without it."""
+    from mmm.model.nuts import numba_graphs
+
+    x = rng.normal(size=(20, 2))
+    plain = numba_graphs(_with_unused_transform(x, unused=False))
+    holding = numba_graphs(_with_unused_transform(x, unused=True))
+    assert plain.n_dim == holding.n_dim == 3
+    for seed in (0, 1, 7):
+        start = plain.initial_point(seed)
+        np.testing.assert_array_equal(holding.initial_point(seed), start)
+        assert not np.array_equal(start, plain.initial_point(seed + 1))  # jittered

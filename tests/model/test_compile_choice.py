@@ -170,7 +170,13 @@ def test_the_fingerprint_follows_the_structure_not_the_data_or_sizes(small_sim) 
     longer = raw | {"defaults": raw["defaults"] | {"adstock": {"type": "geometric", "max_lag": 12}}}
     assert _fingerprint_of(longer, frame) == same  # the lags are data
     weibull = raw | {"defaults": raw["defaults"] | {"adstock": {"type": "weibull", "max_lag": 8}}}
-    assert _fingerprint_of(weibull, frame) != same
+    assert _fingerprint_of(weibull, frame) == same  # which adstock each channel uses is data
+    hill = raw | {"defaults": raw["defaults"] | {"saturation": {"type": "hill"}}}
+    assert _fingerprint_of(hill, frame) == same  # and which saturation
+    no_trend = raw | {"trend": "none"}
+    assert _fingerprint_of(no_trend, frame) != same
+    wider_level = raw | {"priors": {"level": {"dist": "Normal", "mu": 1.0, "sigma": 0.5}}}
+    assert _fingerprint_of(wider_level, frame) != same  # a prior's constant
 
 
 def test_the_fingerprint_is_the_same_in_another_process(small_sim, tmp_path) -> None:

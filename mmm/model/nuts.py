@@ -277,6 +277,9 @@ class NumbaGraphs:
     fingerprint: str
     #: The key and rewritten graphs to keep when loaded (None: kept already, or not storable).
     to_keep: tuple[str, rewritten.RewrittenGraphs] | None = None
+    #: When the callbacks were made from the kept cache keys alone (no Numba conversion of the
+    #: graphs): converts the kept graphs instead, should the cached code fail to load.
+    converted: Callable[[], tuple[Callback, Callback]] | None = None
 
     def in_cache(self) -> bool:
         """Whether PyTensor's Numba cache holds both callbacks' compiled code."""
@@ -288,12 +291,24 @@ class NumbaGraphs:
 
     def load(self) -> ModelFunctions:
         """Compile both callbacks, or load them from the cache."""
+        from numba.core.errors import NumbaError
+
         logp_callback, draws_callback = self.logp_callback, self.draws_callback
-        logp_callback.compiled()
-        draws_callback.compiled()
+        try:
+            logp_callback.compiled()
+            draws_callback.compiled()
+        except NumbaError:  # the cache's entry could not be used: convert and compile
+            if self.converted is None:
+                raise
+            logp_callback, draws_callback = self.converted()
+            logp_callback.compiled()
+            draws_callback.compiled()
         remember(self.fingerprint)  # the next fit of this structure need not build these first
-        if self.to_keep is not None:
-            rewritten.save(*self.to_keep)  # nor rewrite them
+        if self.to_keep is not None:  # nor rewrite them, nor convert them for Numba
+            key, graphs = self.to_keep
+            keys = {"logp_cache_key": _cache_key(logp_callback) or ""}
+            keys["draws_cache_key"] = _cache_key(draws_callback) or ""
+            rewritten.save(key, dataclasses.replace(graphs, **keys))
         shapes = self.shapes
         sizes = [int(np.prod(shape)) for shape in shapes]
         ends = np.cumsum(sizes)
@@ -362,9 +377,10 @@ def numba_graphs(model: pm.Model, logp=None) -> NumbaGraphs:
     if rewritten.storable([raw_logp, *stored_values, *layout]):
         key = rewritten.rewritten_key(fingerprint, layout, data_inputs, _rewrite_recipe())
     kept = rewritten.load(key) if key else None
+    converted = None
     if kept is not None:
-        logp_fn, draws_fn = _converted(kept.logp, "logp"), _converted(kept.draws, "expand")
         to_keep = None  # kept already
+        logp_fn, draws_fn, converted = _kept_callbacks(kept)
     else:
         logp = rewrite_graph(raw_logp, include=("canonicalize", "stabilize"))
         grad = pt.concatenate([g.ravel() for g in pt.grad(logp, values)])
@@ -390,6 +406,7 @@ def numba_graphs(model: pm.Model, logp=None) -> NumbaGraphs:
         n_dim=sum(int(np.size(first[v.name])) for v in values),
         fingerprint=fingerprint,
         to_keep=to_keep,
+        converted=converted,
     )
 
 
@@ -550,6 +567,53 @@ def _callback(inputs: list, outputs: list, kind: str) -> tuple[Callback, Functio
 def _converted(graph: FunctionGraph, kind: str) -> Callback:
     """The C callback of a graph rewritten before (:func:`_callback`'s second result)."""
     return _callback_linker_type(kind)().fgraph_convert(graph)
+
+
+def _kept_callbacks(
+    kept: rewritten.RewrittenGraphs,
+) -> tuple[Callback, Callback, Callable[[], tuple[Callback, Callback]] | None]:
+    """The callbacks of kept graphs, and how to convert the graphs when they were not.
+
+    When PyTensor's Numba cache holds both callbacks under their kept keys, they are made from
+    the keys alone, without converting the graphs for Numba (half a second for the example): a
+    cached callback is loaded, not compiled, so the functions it calls are not needed. The third
+    result then converts the graphs, for :meth:`NumbaGraphs.load` to fall back on.
+    """
+
+    def converted() -> tuple[Callback, Callback]:
+        return _converted(kept.logp, "logp"), _converted(kept.draws, "expand")
+
+    logp = _cached_callback(kept.logp, "logp", kept.logp_cache_key)
+    draws = _cached_callback(kept.draws, "expand", kept.draws_cache_key)
+    if logp is None or draws is None:
+        return *converted(), None
+    return logp, draws, converted
+
+
+def _cached_callback(graph: FunctionGraph, kind: str, cache_key: str) -> Callback | None:
+    """The callback of ``graph`` from its key in PyTensor's Numba cache; None when the cache
+    holds no entry of that key for this Python."""
+    from pytensor import config
+    from pytensor.link.numba.cache import NUMBA_CACHE_PATH, compile_numba_function_src
+
+    if not (cache_key and config.numba__cache) or not any(
+        NUMBA_CACHE_PATH.glob(f"*-{cache_key}.{python_tag()}.nbi")
+    ):
+        return None
+    inputs = [InputType(str(v.type.dtype), v.type.ndim) for v in graph.inputs[1:]]
+    function = compile_numba_function_src(
+        src=callback_source(kind, inputs, len(graph.outputs)),
+        function_name=f"{kind}_callback",
+        global_env=callback_globals(_graph_not_converted),
+        cache_key=cache_key,
+    )
+    return Callback(function, kind, inputs, cache=True)
+
+
+def _graph_not_converted(*_args: object) -> None:
+    """Stands for the graph's Numba function in a callback made from its cache key: Numba
+    cannot compile a call to it, so a cached entry that fails to load raises a NumbaError."""
+    raise RuntimeError("the graph was not converted for Numba")
 
 
 def _flatten(point: dict[str, np.ndarray], values: list) -> np.ndarray:

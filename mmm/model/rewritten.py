@@ -35,7 +35,7 @@ from pytensor.graph.traversal import toposort
 from mmm.model.structures import graph_fingerprint, python_tag
 
 #: Raise when the stored format changes (files of another format are then never read).
-_FORMAT = "rewritten-graphs-1"
+_FORMAT = "rewritten-graphs-2"
 
 #: Pickling a graph recurses once per link; deep graphs (large panels) need more than Python's
 #: default of 1,000 frames.
@@ -44,10 +44,13 @@ _RECURSION_LIMIT = 20_000
 
 @dataclass(frozen=True)
 class RewrittenGraphs:
-    """The rewritten log density (with its gradient) and stored quantities of one structure."""
+    """The rewritten log density (with its gradient) and stored quantities of one structure,
+    and the keys of their compiled callbacks in PyTensor's Numba cache ('' when unknown)."""
 
     logp: FunctionGraph
     draws: FunctionGraph
+    logp_cache_key: str = ""
+    draws_cache_key: str = ""
 
 
 def storable(outputs: Sequence[Variable]) -> bool:
@@ -104,8 +107,8 @@ def load(key: str) -> RewrittenGraphs | None:
         return None
     try:
         with path.open("rb") as stream, _deep_recursion():
-            logp, draws = pickle.load(stream)
-        return RewrittenGraphs(_function_graph(*logp), _function_graph(*draws))
+            logp, draws, keys = pickle.load(stream)
+        return RewrittenGraphs(_function_graph(*logp), _function_graph(*draws), *keys)
     except Exception:  # a truncated or foreign file: rewrite instead, and store afresh later
         path.unlink(missing_ok=True)
         return None
@@ -116,6 +119,7 @@ def save(key: str, graphs: RewrittenGraphs) -> None:
     target = folder()
     target.mkdir(parents=True, exist_ok=True)
     parts = [(list(g.inputs), list(g.outputs)) for g in (graphs.logp, graphs.draws)]
+    parts.append((graphs.logp_cache_key, graphs.draws_cache_key))
     with _deep_recursion():
         payload = pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL)
     fd, temporary = tempfile.mkstemp(dir=target, suffix=".part")

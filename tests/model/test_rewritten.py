@@ -64,6 +64,7 @@ def test_the_next_build_of_a_loaded_structure_uses_its_kept_graphs(rng, kept_fol
     model = _regression(scale, rng.normal(size=(45, 2)))
     again = nuts.numba_graphs(model)
     assert again.to_keep is None
+    assert again.converted is not None  # made from the cache keys alone, not converted
     assert nuts._cache_key(again.logp_callback) == nuts._cache_key(first.logp_callback)
     assert nuts._cache_key(again.draws_callback) == nuts._cache_key(first.draws_callback)
 
@@ -77,6 +78,32 @@ def test_the_next_build_of_a_loaded_structure_uses_its_kept_graphs(rng, kept_fol
         np.testing.assert_allclose(grad, expected_grad, rtol=1e-8, atol=1e-10)
         draws = dict(zip(functions.names, functions.draws(x, *data), strict=True))
         np.testing.assert_allclose(draws["mu"], data[0] @ draws["beta"], rtol=1e-12)
+
+
+def test_a_cached_callback_that_fails_to_load_is_converted_and_compiled(rng, kept_folder) -> None:
+    """A callback made from its cache key cannot be compiled (the graph was not converted); when
+    the cached entry cannot be loaded, the kept graphs are converted and compiled instead."""
+    from pytensor.link.numba.cache import NUMBA_CACHE_PATH
+
+    from mmm.model.structures import python_tag
+
+    scale = _new_scale(rng)
+    nuts.numba_graphs(_regression(scale, rng.normal(size=(30, 2)))).load()
+    model = _regression(scale, rng.normal(size=(40, 2)))
+    again = nuts.numba_graphs(model)
+    assert again.converted is not None
+    key = nuts._cache_key(again.logp_callback)
+    assert any(NUMBA_CACHE_PATH.glob(f"*-{key}.{python_tag()}.nbi"))
+    for data in NUMBA_CACHE_PATH.glob(f"*-{key}.{python_tag()}.*.nbc"):
+        data.unlink()  # the index names an entry that is gone: Numba would compile it
+
+    functions = again.load()
+    assert functions.logp_callback is not again.logp_callback  # converted, then compiled
+    x = functions.initial_point(0)
+    logp, grad = functions.logp_and_grad(x, *functions.data.values())
+    expected_logp, expected_grad = _pymc_logp_and_grad(model, x)
+    np.testing.assert_allclose(logp, expected_logp, rtol=1e-10)
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-8, atol=1e-10)
 
 
 def test_a_structure_of_another_constant_is_rewritten(rng, kept_folder) -> None:

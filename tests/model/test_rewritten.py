@@ -26,7 +26,7 @@ def kept_folder(tmp_path, monkeypatch) -> Path:
 
 
 def _regression(scale: float, x: np.ndarray) -> pm.Model:
-    """A small regression; ``scale`` (a constant of the graph) sets its structure, ``x`` its data."""
+    """A small regression: ``scale`` (a constant of the graph) sets its structure, ``x`` the data."""
     with pm.Model(coords={"feature": ["a", "b"]}) as model:
         xs = pm.Data("x", x)
         ys = pm.Data("y_observed", x @ np.array([1.0, -1.0]))
@@ -45,8 +45,10 @@ def _new_scale(rng) -> float:
 def _pymc_logp_and_grad(model: pm.Model, x: np.ndarray) -> tuple[float, np.ndarray]:
     """PyMC's own log density and gradient at the flat point ``x`` (free variables in order)."""
     values = [model.rvs_to_values[rv] for rv in model.free_RVs]
+    start = model.initial_point()
     point, at = {}, 0
-    for value, shape in zip(values, [model.initial_point()[v.name].shape for v in values]):
+    for value in values:
+        shape = start[value.name].shape
         size = int(np.prod(shape))
         point[value.name] = x[at : at + size].reshape(shape)
         at += size

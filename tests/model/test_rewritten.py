@@ -26,7 +26,7 @@ def kept_folder(tmp_path, monkeypatch) -> Path:
 
 
 def _regression(scale: float, x: np.ndarray) -> pm.Model:
-    """A small regression: ``scale`` (a constant of the graph) sets its structure, ``x`` the data."""
+    """A small regression: ``scale`` (a graph constant) sets its structure, ``x`` the data."""
     with pm.Model(coords={"feature": ["a", "b"]}) as model:
         xs = pm.Data("x", x)
         ys = pm.Data("y_observed", x @ np.array([1.0, -1.0]))

@@ -374,21 +374,21 @@ class ChannelPlan:
         return concat, np.argsort(concat)
 
     @staticmethod
-    def index_name(name: str, kind: str = "saturation") -> str:
-        """Model data naming the channels that use transform ``name`` of ``kind``
-        ('saturation_hill_index', 'adstock_weibull_index')."""
-        return f"{kind}_{name}_index"
+    def index_name(saturation: str) -> str:
+        """Model data naming the channels that use ``saturation`` ('saturation_hill_index')."""
+        return f"saturation_{saturation}_index"
 
     def family_index(self) -> dict[str, np.ndarray]:
         """Which channels use which adstock and which saturation, as arrays the model takes as
         data.
 
-        Every registered transform's channel positions (:meth:`index_name`, empty when unused)
-        and, per kind, ``'<kind>_order'``: the permutation from the transforms' concatenation
-        back to channel order. With these as data the model holds every adstock and every
-        saturation, so choosing another one reuses the compiled model (see :meth:`weights` and
-        :meth:`saturate`). Holding every adstock costs the refit of a cached structure little
-        since its rewritten graphs are kept (:mod:`mmm.model.rewritten`); before that it made
+        ``'adstock_order'`` and ``'saturation_order'``: the permutations from each kind's
+        transforms, concatenated in registry order (each over its channels), back to channel
+        order; and every saturation's channel positions (:meth:`index_name`, empty when unused),
+        with which it picks its channels' spend. With these as data the model holds every
+        adstock and every saturation, so choosing another one reuses the compiled model (see
+        :meth:`weights` and :meth:`saturate`). Holding every adstock costs a refit little since
+        a structure's rewritten graphs are kept (:mod:`mmm.model.rewritten`); before, it made
         each cached load 3 s longer (benchmarks/results/first_fit.jsonl, cc39662).
         """
         out = {}
@@ -396,7 +396,8 @@ class ChannelPlan:
             concat = []
             for name in registry:
                 members = self.members(kind, name)
-                out[self.index_name(name, kind)] = np.array(members, dtype="int64")
+                if kind == "saturation":
+                    out[self.index_name(name)] = np.array(members, dtype="int64")
                 concat += members
             out[f"{kind}_order"] = np.argsort(concat).astype("int64")
         return out
@@ -420,20 +421,21 @@ class ChannelPlan:
 
         ``layout`` is :meth:`lag_layout` as the caller holds it (e.g. model data); without it
         the lags and mask are constants of this plan. ``families`` is :meth:`family_index` as
-        model data (pytensor graphs only): every adstock is evaluated on its channels and the
-        blocks are put back in channel order, so the graph does not depend on which channel
-        uses which adstock.
+        model data (pytensor graphs only): every adstock is evaluated on its channels (its
+        parameters are over them) and the blocks are put back in channel order before the
+        mask and the normalization, so the graph does not depend on which channel uses which
+        adstock.
         """
         lags, mask = layout if layout is not None else (np.arange(self.n_lags, dtype=float), None)
         if families is not None:
             if mask is None:  # each channel's lags in use, as a constant of this plan
                 mask = xp.as_tensor(self.lag_layout()[1])
-            blocks = []
-            for name, comp in ADSTOCKS.items():
-                idx = families[self.index_name(name, "adstock")]
-                raw = comp.function(lags, *self._values(name, params), xp=xp) * mask[idx]
-                blocks.append(raw / xp.sum(raw, axis=-1, keepdims=True))
-            return xp.concatenate(blocks, axis=-2)[..., families["adstock_order"], :]
+            blocks = [
+                comp.function(lags, *self._values(name, params), xp=xp)
+                for name, comp in ADSTOCKS.items()
+            ]
+            raw = xp.concatenate(blocks, axis=-2)[..., families["adstock_order"], :] * mask
+            return raw / xp.sum(raw, axis=-1, keepdims=True)
         blocks = []
         for name in self.groups("adstock"):
             comp = ADSTOCKS[name]

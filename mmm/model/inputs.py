@@ -13,7 +13,7 @@ import pandas as pd
 
 from mmm.model.config import AUTO_ROI_MEDIA_SHARE, Config, PiecewiseTrend, RoiPrior
 from mmm.model.data import Dataset
-from mmm.model.transforms import ADSTOCKS, SATURATIONS, ChannelPlan, lag_matrix, padded_spend
+from mmm.model.transforms import ChannelPlan, lag_matrix, padded_spend
 from mmm.model.trends import basis_names, flexible_trend, trend_model_data
 
 EPOCH = pd.Timestamp("1970-01-01")
@@ -174,7 +174,8 @@ def model_data(config: Config, dataset: Dataset, scales: Scales) -> dict[str, np
     by_roi = [i for i, c in enumerate(config.channels) if c.prior.roi is not None]
     data = {"lagged_spend": design.lagged_spend, "target": design.target}
     plan = channel_plan(config)
-    data |= plan.family_index()  # which channels use which adstock and saturation
+    # which channels use which saturation, and (national models) which adstock
+    data |= plan.family_index(every_adstock=not dataset.is_panel)
     if not dataset.is_panel:  # the panel's shifted sum has the lag count in its structure
         data["lag_numbers"], data["lag_mask"] = plan.lag_layout()
     if config.trend == "linear":
@@ -211,8 +212,8 @@ def model_coords(config: Config, dataset: Dataset, plan: ChannelPlan) -> dict[st
         coords["trend_basis"] = basis_names(trend)
         other = "changepoint" if isinstance(trend, PiecewiseTrend) else "gp_basis"
         coords[other] = basis_names(trend)[1:]
-    for kind, registry in (("adstock", ADSTOCKS), ("saturation", SATURATIONS)):
-        for name in registry:  # every transform, unused ones empty (ChannelPlan.family_index)
+    for kind in ("adstock", "saturation"):
+        for name in plan.held(kind, not dataset.is_panel):  # unused ones empty
             coords[plan.dim_name(name)] = [plan.channels[i] for i in plan.members(kind, name)]
     return coords
 

@@ -61,9 +61,10 @@ def build_panel_model(
     with pm.Model(coords=model_coords(config, dataset, plan)) as model:
         data = {k: pm.Data(f"{k}_data", v) for k, v in model_data(config, dataset, scales).items()}
         target = data["target"]  # (G, T)
-        params = transform_parameters(config, plan)
-        # each channel's adstock and saturation are data: another one needs no compile
-        families = {k: data[k] for k in plan.family_index()}
+        # adstocks stay structure in a panel: its lag sum is unrolled over max_lag anyway
+        params = transform_parameters(config, plan, every_adstock=False)
+        # each channel's saturation is data: another saturation needs no compile
+        families = {k: data[k] for k in plan.family_index(every_adstock=False)}
         response = shifted_response(plan, data["lagged_spend"], params, pt, families)  # (G, M, T)
         beta = geo_coefficients(config, data, response.sum(axis=-1))  # (G, M)
         centered = response - response.mean(axis=-1, keepdims=True)

@@ -41,12 +41,15 @@ def per_channel(values: list) -> np.ndarray | float | str:
     return np.array(values)
 
 
-def transform_parameters(config: Config, plan: ChannelPlan) -> dict[str, pt.TensorVariable]:
+def transform_parameters(
+    config: Config, plan: ChannelPlan, every_adstock: bool = True
+) -> dict[str, pt.TensorVariable]:
     """The adstock and saturation parameters, one vector per transform over its channels.
 
-    Every registered adstock and saturation: one no channel uses has parameters with no
-    elements (its dim empty; see :meth:`ChannelPlan.family_index`), so the model graph does not
-    depend on which transforms the channels use.
+    Every transform the model holds (:meth:`ChannelPlan.held`; without ``every_adstock``, only
+    the adstocks in use): one no channel uses has parameters with no elements (its dim empty;
+    see :meth:`ChannelPlan.family_index`), so the model graph does not depend on which of them
+    the channels use.
 
     Parameters
     ----------
@@ -60,7 +63,7 @@ def transform_parameters(config: Config, plan: ChannelPlan) -> dict[str, pt.Tens
     """
     params = {}
     for kind, registry in (("adstock", ADSTOCKS), ("saturation", SATURATIONS)):
-        for name in registry:
+        for name in plan.held(kind, every_adstock):
             members = [config.channels[i] for i in plan.members(kind, name)]
             for param, (dist, kwargs) in registry[name].default_priors.items():
                 default = Prior.of(dist, **kwargs)

@@ -378,7 +378,16 @@ class ChannelPlan:
         """Model data naming the channels that use ``saturation`` ('saturation_hill_index')."""
         return f"saturation_{saturation}_index"
 
-    def family_index(self) -> dict[str, np.ndarray]:
+    def held(self, kind: str, every_adstock: bool = True) -> list[str]:
+        """The transforms of ``kind`` ('adstock'/'saturation') the model graph holds: every
+        registered saturation, and every registered adstock unless ``every_adstock`` is False
+        (a panel, whose lag sum is unrolled over ``max_lag`` and so is structure anyway), which
+        holds the adstocks in use."""
+        if kind == "adstock" and not every_adstock:
+            return self.groups(kind)
+        return list(ADSTOCKS if kind == "adstock" else SATURATIONS)
+
+    def family_index(self, every_adstock: bool = True) -> dict[str, np.ndarray]:
         """Which channels use which adstock and which saturation, as arrays the model takes as
         data.
 
@@ -389,10 +398,14 @@ class ChannelPlan:
         adstock and every saturation, so choosing another one reuses the compiled model (see
         :meth:`weights` and :meth:`saturate`). Holding every adstock costs a refit little since
         a structure's rewritten graphs are kept (:mod:`mmm.model.rewritten`); before, it made
-        each cached load 3 s longer (benchmarks/results/first_fit.jsonl, cc39662).
+        each cached load 3 s longer (benchmarks/results/first_fit.jsonl, cc39662). Without
+        ``every_adstock`` (a panel, see :meth:`held`) only the saturations are listed.
         """
         out = {}
+        kinds = ("adstock", "saturation") if every_adstock else ("saturation",)
         for kind, registry in (("adstock", ADSTOCKS), ("saturation", SATURATIONS)):
+            if kind not in kinds:
+                continue
             concat = []
             for name in registry:
                 members = self.members(kind, name)
@@ -421,13 +434,14 @@ class ChannelPlan:
 
         ``layout`` is :meth:`lag_layout` as the caller holds it (e.g. model data); without it
         the lags and mask are constants of this plan. ``families`` is :meth:`family_index` as
-        model data (pytensor graphs only): every adstock is evaluated on its channels (its
+        model data (pytensor graphs only); when it orders the adstocks (``'adstock_order'``),
+        every adstock is evaluated on its channels (its
         parameters are over them) and the blocks are put back in channel order before the
         mask and the normalization, so the graph does not depend on which channel uses which
         adstock.
         """
         lags, mask = layout if layout is not None else (np.arange(self.n_lags, dtype=float), None)
-        if families is not None:
+        if families is not None and "adstock_order" in families:
             if mask is None:  # each channel's lags in use, as a constant of this plan
                 mask = xp.as_tensor(self.lag_layout()[1])
             blocks = [

@@ -153,19 +153,41 @@ def _mix_saturations(raw: dict) -> dict:
     return raw
 
 
+#: Other adstocks than the default geometric one, per channel (national models hold them all).
+MIXED_ADSTOCKS = ["weibull", "geometric", "delayed", "weibull", "delayed"]
+
+
 def _national(max_lag: int, n_channels: int, mixed: bool = False):
     simulation = simulate(seed=3, weeks=40, n_channels=n_channels)
     raw = simulation_config(simulation, "unused.csv")
     raw["defaults"]["adstock"]["max_lag"] = max_lag
-    config = parse_config(_mix_saturations(raw) if mixed else raw)
+    if mixed:
+        raw = _mix_saturations(raw)
+        for channel, adstock in zip(raw["channels"], MIXED_ADSTOCKS, strict=False):
+            channel["adstock"] = {"type": adstock, "max_lag": max_lag}
+    config = parse_config(raw)
     return config, dataset_from_frame(simulation.frame, config)
+
+
+def test_a_national_model_holds_every_adstock_and_a_panel_those_in_use():
+    """A national model's adstocks are data (an unused one has no elements); a panel's lag sum
+    is unrolled over max_lag, so its adstocks stay structure."""
+    national = build_model(*_national(8, 3))[0]
+    assert national["weibull_shape"].type.ndim == 1
+    assert evaluate(national, "weibull_shape").shape == (0,)
+    assert evaluate(national, "geometric_alpha").shape == (3,)
+    panel_model = build_model(*panel())[0]
+    assert "weibull_shape" not in panel_model.named_vars
+    assert "delayed_alpha" not in panel_model.named_vars
+    assert evaluate(panel_model, "geometric_alpha").shape == (3,)
 
 
 @pytest.mark.parametrize("kind", ["panel", "national"])
 def test_one_compiled_log_density_serves_every_size(kind, rng):
     """The function compiled for one model evaluates another size's model exactly: more geos,
-    periods and channels (panel), more channels and another max_lag (national), and other
-    saturations (both): an edited saturation compiles nothing."""
+    periods and channels (panel), more channels, another max_lag and other adstocks
+    (national), and other saturations (both): an edited saturation compiles nothing, nor does
+    a national model's edited adstock."""
     from mmm.model.nuts import model_functions
 
     if kind == "panel":

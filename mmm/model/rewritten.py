@@ -7,8 +7,9 @@ hash of the rewritten graph. The rewrite is a deterministic function of the grap
 it, of how the flat point and the data enter it, and of the code and settings that rewrite it.
 So after a structure's code is compiled or loaded its two rewritten graphs are pickled under a
 key of all of those, and the next fit of the structure (any data, any sizes) unpickles them in
-about 10 ms. The Numba cache key is then computed from the unpickled graph itself, so the code
-loaded is always the code of the graph that is run.
+about 10 ms. The Numba cache keys of their callbacks, computed from these very graphs when they
+were compiled or loaded, are kept with them, so that a refit can load the callbacks without
+converting the graphs for Numba again (:func:`mmm.model.nuts.numba_graphs`).
 
 The key is complete only for graphs whose operations are described by their ``__props__`` and
 hold no inner graph (a Scan's or a Composite's inner graph would enter the fingerprint through

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import hashlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -208,6 +210,14 @@ class Callback:
 
 def _doubles(array: np.ndarray) -> Any:
     return array.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
+
+
+@functools.cache
+def code_tag() -> str:
+    """A digest of this module's code, which writes and calls the callbacks: part of their
+    keys in PyTensor's Numba cache, since the graph's own key does not cover it (a callback
+    cached by an earlier version of this module is then never loaded)."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
 @functools.cache

@@ -51,6 +51,7 @@ from mmm.model.callbacks import (
     callback_globals,
     callback_model_type,
     callback_source,
+    code_tag,
 )
 from mmm.model.jax_model import compile_jax_model
 from mmm.model.structures import (
@@ -199,7 +200,8 @@ def _callback_linker_type(kind: str) -> type:
             inputs = [InputType(str(v.type.dtype), v.type.ndim) for v in fgraph.inputs[1:]]
             cache_key = None
             if key is not None and config.numba__cache:
-                cache_key = f"{key}_fastmath{int(config.numba__fastmath)}_{_CACHE_TAG}"
+                fastmath = int(config.numba__fastmath)
+                cache_key = f"{key}_fastmath{fastmath}_callbacks{code_tag()}_{_CACHE_TAG}"
             function = compile_numba_function_src(
                 src=callback_source(kind, inputs, len(fgraph.outputs)),
                 function_name=f"{kind}_callback",
@@ -412,14 +414,16 @@ def numba_graphs(model: pm.Model, logp=None) -> NumbaGraphs:
 
 @functools.cache
 def _rewrite_recipe() -> str:
-    """What decides a graph's rewrite besides the graph (:mod:`mmm.model.rewritten`): this
-    module's code, which builds and rewrites the graphs, and PyTensor's settings that select
-    rewrites (the package versions are in the structure's fingerprint)."""
+    """What decides a graph's rewrite and its kept callback keys besides the graph
+    (:mod:`mmm.model.rewritten`): this module's code, which builds and rewrites the graphs,
+    the callbacks' code (:func:`mmm.model.callbacks.code_tag`, in their keys), and PyTensor's
+    settings that select rewrites (the package versions are in the structure's fingerprint)."""
     from pytensor import config
 
     code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:32]
     flags = ("floatX", "optimizer_including", "optimizer_excluding", "optimizer_requiring")
-    return f"code={code} " + " ".join(f"{flag}={getattr(config, flag)}" for flag in flags)
+    settings = " ".join(f"{flag}={getattr(config, flag)}" for flag in flags)
+    return f"code={code} callbacks={code_tag()} {settings}"
 
 
 def structure_fingerprint(model: pm.Model, logp=None) -> str:

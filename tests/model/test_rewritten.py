@@ -156,3 +156,25 @@ def test_the_key_reads_the_layout_the_data_inputs_and_the_recipe() -> None:
     assert key != rewritten.rewritten_key("f" * 64, [flat[0:2], flat[2:4]], data, "code=1")
     assert key != rewritten.rewritten_key("f" * 64, layout, data[::-1], "code=1")
     assert key != rewritten.rewritten_key("f" * 64, layout, data, "code=2")
+
+
+def test_the_callbacks_code_is_part_of_their_keys(rng, kept_folder, monkeypatch) -> None:
+    """The graph's key does not cover the code that writes the callbacks: it is added to their
+    cache keys and to the kept graphs' key, so another version of it reuses neither."""
+    from mmm.model.callbacks import code_tag
+
+    scale = _new_scale(rng)
+    graphs = nuts.numba_graphs(_regression(scale, rng.normal(size=(30, 2))))
+    assert f"_callbacks{code_tag()}_" in nuts._cache_key(graphs.logp_callback)
+    graphs.load()
+    assert nuts.numba_graphs(_regression(scale, rng.normal(size=(30, 2)))).to_keep is None
+
+    monkeypatch.setattr(nuts, "code_tag", lambda: "0" * 16)
+    nuts._rewrite_recipe.cache_clear()
+    try:
+        other = nuts.numba_graphs(_regression(scale, rng.normal(size=(30, 2))))
+    finally:
+        monkeypatch.undo()
+        nuts._rewrite_recipe.cache_clear()
+    assert other.to_keep is not None  # rewritten, not taken from the kept graphs
+    assert f"_callbacks{'0' * 16}_" in nuts._cache_key(other.logp_callback)

@@ -461,12 +461,18 @@ def _cache_key(function: Callable) -> str | None:
 
 def _in_numba_cache(function: Callable) -> bool:
     """Whether PyTensor's Numba cache holds an entry for a function :func:`_callback` built,
-    for this Python (the folder is shared between Python versions; Numba names an index
+    for this Python."""
+    key = _cache_key(function)
+    return key is not None and _cache_holds(key)
+
+
+def _cache_holds(key: str) -> bool:
+    """Whether PyTensor's Numba cache holds an entry of ``key`` for this Python (the folder is
+    shared between Python versions; Numba names an index
     ``<function>-<key>.py<major><minor><abiflags>.nbi``)."""
     from pytensor.link.numba.cache import NUMBA_CACHE_PATH
 
-    key = _cache_key(function)
-    return key is not None and any(NUMBA_CACHE_PATH.glob(f"*-{key}.{python_tag()}.nbi"))
+    return any(NUMBA_CACHE_PATH.glob(f"*-{key}.{python_tag()}.nbi"))
 
 
 def _dim_lengths(model: pm.Model) -> list:
@@ -598,11 +604,9 @@ def _cached_callback(graph: FunctionGraph, kind: str, cache_key: str) -> Callbac
     """The callback of ``graph`` from its key in PyTensor's Numba cache; None when the cache
     holds no entry of that key for this Python."""
     from pytensor import config
-    from pytensor.link.numba.cache import NUMBA_CACHE_PATH, compile_numba_function_src
+    from pytensor.link.numba.cache import compile_numba_function_src
 
-    if not (cache_key and config.numba__cache) or not any(
-        NUMBA_CACHE_PATH.glob(f"*-{cache_key}.{python_tag()}.nbi")
-    ):
+    if not (cache_key and config.numba__cache and _cache_holds(cache_key)):
         return None
     inputs = [InputType(str(v.type.dtype), v.type.ndim) for v in graph.inputs[1:]]
     function = compile_numba_function_src(

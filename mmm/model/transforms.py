@@ -402,10 +402,10 @@ class ChannelPlan:
         ``every_adstock`` (a panel, see :meth:`held`) only the saturations are listed.
         """
         out = {}
-        kinds = ("adstock", "saturation") if every_adstock else ("saturation",)
-        for kind, registry in (("adstock", ADSTOCKS), ("saturation", SATURATIONS)):
-            if kind not in kinds:
-                continue
+        registries = {"adstock": ADSTOCKS, "saturation": SATURATIONS}
+        if not every_adstock:
+            del registries["adstock"]
+        for kind, registry in registries.items():
             concat = []
             for name in registry:
                 members = self.members(kind, name)

@@ -89,7 +89,9 @@ def _fit_counterfactual(
     y: np.ndarray, controls: np.ndarray, train: np.ndarray, test: np.ndarray, draws: int, seed: int
 ) -> np.ndarray:
     """Posterior predictive draws of the treated series over ``test`` (original units)."""
-    import nutpie
+    from mmm.model.nutpie_import import import_nutpie
+
+    nutpie = import_nutpie()
 
     mu_x = controls[train].mean(axis=0)
     sd_x = controls[train].std(axis=0)

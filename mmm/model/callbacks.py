@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from mmm.model.nutpie_import import import_nutpie
+
 #: nutpie's return codes for a log density: a non-finite gradient, a non-finite value (both
 #: rejected steps, not errors), and an exception in the compiled code.
 NONFINITE_GRADIENT, NONFINITE_LOGP, FAILED = 3, 4, 1
@@ -257,6 +259,7 @@ def callback_model_type() -> type:
     the initial points) is the Python-function model's; the sampler reads the data from
     ``_shared_data`` when it starts.
     """
+    import_nutpie()
     from nutpie import _lib
     from nutpie.compiled_pyfunc import PyFuncModel
 

@@ -11,7 +11,6 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import arviz as az
 import numpy as np
 import pymc as pm
 import xarray as xr
@@ -22,8 +21,10 @@ from mmm.interrupts import Stops, deferred_interrupts, propagate_interrupts
 from mmm.model.build import Scales, build_model, channel_plan
 from mmm.model.centring import Pilot, centring_pilot, pilot_length
 from mmm.model.config import LARGE_MODEL_PARAMETERS, Config, SamplerConfig
+from mmm.model.convergence import bulk_ess, rank_normalized_rhat
 from mmm.model.data import Dataset
 from mmm.model.jax_model import expand_points
+from mmm.model.nutpie_import import import_nutpie
 from mmm.model.nuts import choose_compile_backend, compile_for_nutpie
 from mmm.model.start import can_start_near_mode, start_near_mode
 from mmm.model.transforms import ADSTOCKS, SATURATIONS, ChannelPlan
@@ -546,7 +547,7 @@ def _sample_in_background(compiled, **options) -> xr.DataTree:
     arrives while nutpie starts its threads is held until the handle to cancel them exists
     (else the threads would outlive the interrupt and the process would not exit).
     """
-    import nutpie
+    nutpie = import_nutpie()
 
     background = None
     try:
@@ -564,10 +565,9 @@ def diagnose(
 ) -> Diagnostics:
     """R-hat (max), bulk ESS (min) over all posterior variables, and the divergence count."""
     posterior = idata["posterior"].to_dataset()
-    rhat = az.rhat(posterior)
-    ess = az.ess(posterior, method="bulk")
-    rhat_max = max(float(np.nanmax(rhat[v].to_numpy())) for v in rhat.data_vars)
-    ess_min = min(float(np.nanmin(ess[v].to_numpy())) for v in ess.data_vars)
+    draws = [posterior[v].transpose("chain", "draw", ...).to_numpy() for v in posterior.data_vars]
+    rhat_max = max(float(np.nanmax(rank_normalized_rhat(d))) for d in draws)
+    ess_min = min(float(np.nanmin(bulk_ess(d))) for d in draws)
     stats = idata["sample_stats"].to_dataset()
     key = "diverging" if "diverging" in stats else "divergences"
     divergences = int(stats[key].to_numpy().sum()) if key in stats else 0

@@ -23,6 +23,8 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
+from mmm.model.nutpie_import import import_nutpie
+
 #: The one variable the sampler stores: the flat unconstrained point.
 POINT = "_unconstrained_point"
 
@@ -40,7 +42,7 @@ def compile_jax_model(model: pm.Model):
         Of the type :func:`_batch_expanded_type` returns; :func:`expand_points` turns its
         trace into the usual posterior.
     """
-    import nutpie
+    nutpie = import_nutpie()
     from nutpie.compiled_pyfunc import from_pyfunc
 
     jax_model = nutpie.compile_pymc_model(
@@ -109,6 +111,7 @@ def _keeping_thread_state(make_logp: Callable[[], Callable]) -> Callable[[], Cal
 @functools.cache
 def _batch_expanded_type() -> type:
     """A nutpie Python-function model carrying the batched expansion of its flat points."""
+    import_nutpie()
     from nutpie.compiled_pyfunc import PyFuncModel
 
     @dataclass(frozen=True)

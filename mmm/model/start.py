@@ -18,7 +18,8 @@ import dataclasses
 from collections.abc import Callable
 
 import numpy as np
-from scipy import optimize
+
+from mmm.model.nutpie_import import import_nutpie
 
 #: L-BFGS iterations towards the mode (each about one gradient).
 MODE_ITERATIONS = 300
@@ -58,6 +59,8 @@ def mode_point(
             return np.inf, np.zeros_like(x)  # L-BFGS backs off from it
         return -float(value), -np.asarray(gradient, dtype=float)
 
+    from scipy import optimize  # here: only models that start near the mode need it
+
     result = optimize.minimize(
         negative, start, jac=True, method="L-BFGS-B", options={"maxiter": iterations}
     )
@@ -67,6 +70,7 @@ def mode_point(
 def can_start_near_mode(compiled) -> bool:
     """Whether ``compiled`` is the kind of nutpie model :func:`start_near_mode` handles (the one
     ``compile_backend: numba`` makes; nutpie's own compiled models keep their start)."""
+    import_nutpie()
     from nutpie.compiled_pyfunc import PyFuncModel
 
     return isinstance(compiled, PyFuncModel)

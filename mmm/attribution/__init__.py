@@ -43,14 +43,11 @@ _EXPORTS = {
     "read_input": "inputs",
     "is_event_log": "tables",
     "read_paths": "paths",
+    "markov": "markov_chain",
+    "shapley": "shapley_values",
 }
 
-# These functions share their submodule's name, so they are bound now: a lazy binding would be
-# replaced by the submodule itself as soon as that is imported.
-from mmm.attribution.markov import markov  # noqa: E402
-from mmm.attribution.shapley import shapley  # noqa: E402
-
-__all__ = ["MODEL_NAMES", "markov", "shapley", *_EXPORTS]
+__all__ = ["MODEL_NAMES", *_EXPORTS]
 
 
 __getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -16,9 +16,9 @@ from mmm.attribution.heuristics import (
     position_based,
     time_decay,
 )
-from mmm.attribution.markov import markov
+from mmm.attribution.markov_chain import markov
 from mmm.attribution.paths import PathData
-from mmm.attribution.shapley import shapley
+from mmm.attribution.shapley_values import shapley
 from mmm.errors import MmmError
 
 MODELS: dict[str, Callable[..., Attribution]] = {

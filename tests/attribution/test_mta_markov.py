@@ -96,7 +96,7 @@ def test_iterative_solver_matches_direct(rng, monkeypatch) -> None:
     )
     data = read_paths(frame)
     direct = markov(data, order=3)
-    monkeypatch.setattr(sys.modules["mmm.attribution.markov"], "DIRECT_MAX_STATES", 0)
+    monkeypatch.setattr(sys.modules["mmm.attribution.markov_chain"], "DIRECT_MAX_STATES", 0)
     iterative = markov(read_paths(frame), order=3)
     np.testing.assert_allclose(
         iterative.removal_effects.iloc[:, 1:], direct.removal_effects.iloc[:, 1:], rtol=1e-10

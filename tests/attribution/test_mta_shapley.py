@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from mmm.attribution import linear, read_paths, shapley
-from mmm.attribution.shapley import enumerate_shapley
+from mmm.attribution.shapley_values import enumerate_shapley
 from mmm.errors import MmmError
 
 

@@ -36,7 +36,6 @@ import pandas as pd
 import pymc as pm
 import pytensor
 import pytensor.tensor as pt
-from pymc.initial_point import make_initial_point_fn
 from pytensor.compile.mode import Mode
 from pytensor.graph import rewrite_graph
 from pytensor.graph.basic import Constant
@@ -54,6 +53,8 @@ from mmm.model.callbacks import (
     code_tag,
 )
 from mmm.model.jax_model import compile_jax_model
+from mmm.model.nutpie_import import import_nutpie
+from mmm.model.points import initial_point_function, stored_shapes
 from mmm.model.structures import (
     graph_fingerprint,
     markers_kept,
@@ -128,6 +129,7 @@ def missing_cached_numba_api() -> str | None:
     str or None
         One line: ``"PyTensor 3.4.0 lacks the cached-numba API mmm uses (no pytensor....)"``.
     """
+    import_nutpie()
     for module_name, path, keywords in REQUIRED_API:
         package = module_name.partition(".")[0]
         label = "PyTensor" if package == "pytensor" else package
@@ -355,7 +357,7 @@ def numba_graphs(model: pm.Model, logp=None) -> NumbaGraphs:
     free = list(model.free_RVs)
     values = [model.rvs_to_values[rv] for rv in free]
     jittered = {rv for rv in free if not _has_no_elements(model, rv)}
-    initial = make_initial_point_fn(model=model, jitter_rvs=jittered, return_transformed=True)
+    initial = initial_point_function(model, jittered)
     first = initial(0)
     # The point is unpacked with symbolic sizes (the dims' lengths are inputs like the data), so
     # the compiled code does not depend on how many geos, periods or channels the model has.
@@ -395,7 +397,7 @@ def numba_graphs(model: pm.Model, logp=None) -> NumbaGraphs:
     lock = threading.Lock()
 
     def initial_point(seed: int) -> np.ndarray:
-        with lock:  # PyMC's initial-point function is not thread safe
+        with lock:  # the initial-point function reseeds its generators: not thread safe
             return _flatten(initial(seed), values)
 
     return NumbaGraphs(
@@ -403,7 +405,7 @@ def numba_graphs(model: pm.Model, logp=None) -> NumbaGraphs:
         draws_callback=draws_fn,
         initial_point=initial_point,
         names=[var.name for var in stored],
-        shapes=_shapes(stored),
+        shapes=stored_shapes(model, stored),
         data={var.name: np.asarray(var.get_value()) for var in data_vars},
         n_dim=sum(int(np.size(first[v.name])) for v in values),
         fingerprint=fingerprint,
@@ -435,15 +437,6 @@ def structure_fingerprint(model: pm.Model, logp=None) -> str:
     stored = model.replace_rvs_by_values([*model.free_RVs, *model.deterministics])
     salt = f"{_CACHE_TAG} fastmath={int(config.numba__fastmath)} {versions_salt()}"
     return graph_fingerprint([model.logp() if logp is None else logp, *stored], salt)
-
-
-def _shapes(variables: list) -> list[tuple[int, ...]]:
-    """The shapes of the model's ``variables`` with its data as it is (no compile: PyTensor's
-    shape rewrites leave a few integer operations, evaluated in Python)."""
-    shape_of = pytensor.function(
-        [], [pt.as_tensor(v.shape) for v in variables], mode=Mode(linker="py", optimizer="fast_run")
-    )
-    return [tuple(int(n) for n in shape) for shape in shape_of()]
 
 
 def model_functions(model: pm.Model) -> ModelFunctions:
@@ -522,6 +515,7 @@ def compile_model(model: pm.Model, graphs: NumbaGraphs | None = None):
         (:func:`mmm.model.callbacks.callback_model_type`); ``with_data(<data name>=array)``
         swaps a dataset in.
     """
+    import_nutpie()
     from nutpie.compiled_pyfunc import from_pyfunc
 
     fns = (graphs or numba_graphs(model)).load()
@@ -725,7 +719,7 @@ def compile_for_nutpie(
     'numba_cfunc' with a one-line notice on stderr when the PyTensor or nutpie internals it
     needs are missing or changed (see :func:`missing_cached_numba_api`).
     """
-    import nutpie
+    nutpie = import_nutpie()
 
     if compile_backend == "numba":
         reason = missing_cached_numba_api()

@@ -36,6 +36,7 @@ from mmm.model.build import Scales
 from mmm.model.config import Config, parse_config
 from mmm.model.data import Dataset, dataset_from_frame, text_columns
 from mmm.model.fit import Diagnostics, FittedModel
+from mmm.model.netcdf import write_tree
 from mmm.yaml_io import read_yaml
 
 FORMAT_VERSION = 1
@@ -105,7 +106,7 @@ def save_model(fitted: FittedModel, directory: str | Path, summary: dict | None 
     directory.parent.mkdir(parents=True, exist_ok=True)
     summary = summary_dict(fitted) if summary is None else summary
     with _staging(directory) as staging:
-        fitted.idata.to_netcdf(staging / "posterior.nc", engine="h5netcdf")
+        write_tree(fitted.idata, staging / "posterior.nc")
         (staging / "config.yaml").write_text(fitted.config.to_yaml())
         data_config = fitted.config.data
         frame = fitted.dataset.to_frame(

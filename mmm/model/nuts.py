@@ -42,6 +42,7 @@ from pytensor.graph.basic import Constant
 from pytensor.graph.fg import FunctionGraph
 from pytensor.graph.replace import graph_replace
 from pytensor.graph.rewriting.db import RewriteDatabaseQuery
+from pytensor.graph.traversal import toposort
 
 from mmm.model import rewritten
 from mmm.model.callbacks import (
@@ -58,6 +59,7 @@ from mmm.model.points import initial_point_function, stored_shapes
 from mmm.model.structures import (
     graph_fingerprint,
     markers_kept,
+    model_graph,
     python_tag,
     remember,
     remembered,
@@ -340,15 +342,15 @@ class NumbaGraphs:
         )
 
 
-def numba_graphs(model: pm.Model, logp=None) -> NumbaGraphs:
+def numba_graphs(model: pm.Model, fingerprint: str | None = None) -> NumbaGraphs:
     """The log density and draws of ``model`` as Numba C callbacks, built and not compiled.
 
     Parameters
     ----------
     model : pymc.Model
         Continuous free variables only; ``pm.Data`` variables become explicit inputs.
-    logp : pytensor Variable, optional
-        ``model.logp()``, when the caller has it already.
+    fingerprint : str, optional
+        ``structure_fingerprint(model)``, when the caller has it already.
 
     Returns
     -------
@@ -372,20 +374,22 @@ def numba_graphs(model: pm.Model, logp=None) -> NumbaGraphs:
         replace[value] = flat[start:end].reshape(shape, ndim=value.ndim).astype(value.dtype)
     inputs = [flat, *data_inputs]
 
-    raw_logp = model.logp() if logp is None else logp
-    fingerprint = structure_fingerprint(model, raw_logp)  # before the rewrite changes raw_logp
+    fingerprint = fingerprint or structure_fingerprint(model)
     stored = [*free, *model.deterministics]
     stored_values = model.replace_rvs_by_values(stored)
     layout = [replace[value] for value in values]
     key = None
-    if rewritten.storable([raw_logp, *stored_values, *layout]):
+    if _described_by_its_graph(model) and rewritten.storable(layout):
         key = rewritten.rewritten_key(fingerprint, layout, data_inputs, _rewrite_recipe())
     kept = rewritten.load(key) if key else None
     converted = None
-    if kept is not None:
+    if kept is not None:  # no log density to build, rewrite or convert
         to_keep = None  # kept already
         logp_fn, draws_fn, converted = _kept_callbacks(kept)
     else:
+        raw_logp = model.logp()
+        if not rewritten.storable([raw_logp]):
+            key = None  # an inner graph or an operation without __props__: nothing kept
         logp = rewrite_graph(raw_logp, include=("canonicalize", "stabilize"))
         grad = pt.concatenate([g.ravel() for g in pt.grad(logp, values)])
         logp_graph = graph_replace([logp, grad], replace, strict=False)
@@ -428,15 +432,41 @@ def _rewrite_recipe() -> str:
     return f"code={code} callbacks={code_tag()} {settings}"
 
 
-def structure_fingerprint(model: pm.Model, logp=None) -> str:
-    """The fingerprint of ``model``'s structure (:mod:`mmm.model.structures`): its log density
-    and stored quantities as PyMC builds them, with the compile settings and versions that
-    change their Numba code. ``logp`` is ``model.logp()`` when the caller has it already."""
+def structure_fingerprint(model: pm.Model) -> str:
+    """The fingerprint of ``model``'s structure (:mod:`mmm.model.structures`), with the compile
+    settings and versions that change its Numba code: of the model's graph as PyMC defines it
+    (:func:`mmm.model.structures.model_graph`), from which PyMC derives the log density, or,
+    when that graph holds an operation the fingerprint cannot read (an inner graph, such as a
+    custom distribution's, or no ``__props__``), of the log density and stored quantities
+    themselves."""
     from pytensor import config
 
-    stored = model.replace_rvs_by_values([*model.free_RVs, *model.deterministics])
     salt = f"{_CACHE_TAG} fastmath={int(config.numba__fastmath)} {versions_salt()}"
-    return graph_fingerprint([model.logp() if logp is None else logp, *stored], salt)
+    if _described_by_its_graph(model):
+        outputs, settings = model_graph(model)
+        return graph_fingerprint(outputs, f"{salt} model graph {settings}")
+    stored = model.replace_rvs_by_values([*model.free_RVs, *model.deterministics])
+    return graph_fingerprint([model.logp(), *stored], f"{salt} log density")
+
+
+def _described_by_its_graph(model: pm.Model) -> bool:
+    """Whether :func:`mmm.model.structures.model_graph` describes ``model`` completely: every
+    operation in it declares ``__props__``, holds no inner graph, and is of a class its module
+    defines. PyMC finds a distribution's log density by the class of its operation; a class
+    made at run time (a ``CustomDist``'s, whose log density is the user's function) could
+    carry another log density under the same name."""
+    outputs, _ = model_graph(model)
+    return rewritten.storable(outputs) and all(
+        _defined_in_its_module(type(node.op)) for node in toposort(outputs)
+    )
+
+
+def _defined_in_its_module(cls: type) -> bool:
+    """Whether ``cls`` is what its module holds under its qualified name."""
+    found: object = sys.modules.get(cls.__module__)
+    for part in cls.__qualname__.split("."):
+        found = getattr(found, part, None)
+    return found is cls
 
 
 def model_functions(model: pm.Model) -> ModelFunctions:
@@ -669,14 +699,14 @@ def choose_compile_backend(model: pm.Model, requested: str, long_run: bool) -> B
     """
     if requested != "auto":
         return BackendChoice(requested)
-    logp = model.logp()
-    if not long_run and _known_to_be_new(structure_fingerprint(model, logp)) and _jax_installed():
+    fingerprint = structure_fingerprint(model)
+    if not long_run and _known_to_be_new(fingerprint) and _jax_installed():
         # no need to build the graphs (a second or two) to learn they are not in the cache
         return _JAX_FOR_A_NEW_STRUCTURE
     if missing_cached_numba_api() is not None:
         return BackendChoice("numba")  # compile_for_nutpie says why and falls back
     try:
-        graphs = numba_graphs(model, logp)
+        graphs = numba_graphs(model, fingerprint)
     except (ImportError, AttributeError, TypeError):  # a changed internal the probe cannot see
         return BackendChoice("numba")  # compile_for_nutpie meets it again, says so, falls back
     if graphs.in_cache():

@@ -128,7 +128,7 @@ def test_error_while_saving_keeps_the_earlier_model(fitted_dir, monkeypatch):
     def broken_write(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(type(model.idata), "to_netcdf", broken_write)
+    monkeypatch.setattr("mmm.model.store.write_tree", broken_write)
     with pytest.raises(OSError, match="disk full"):
         save_model(model, out)
     assert digest(out) == before

@@ -280,3 +280,68 @@ def test_a_national_jax_fit_runs_its_chains_in_one_thread(
     idata, _, _ = fit_module.sample(model, config.sampler, progress=False)
     assert seen == [threads]
     assert idata["posterior"].sizes["chain"] == 2
+
+
+def _small_model(
+    student_t=False, sigma_prior=pm.HalfNormal, transform=True, potential=False, **model
+) -> pm.Model:
+    """A one-coefficient regression with one part or another changed."""
+    x = np.linspace(0.0, 1.0, 20)
+    with pm.Model(**model) as built:
+        beta = pm.Normal("beta", 0.0, 1.0)
+        scale = sigma_prior("sigma", 1.0, **({} if transform else {"default_transform": None}))
+        if student_t:
+            pm.StudentT("y", nu=4.0, mu=beta * x, sigma=scale, observed=2.0 * x)
+        else:
+            pm.Normal("y", mu=beta * x, sigma=scale, observed=2.0 * x)
+        if potential:
+            pm.Potential("shrink", -(beta**2))
+    return built
+
+
+def test_the_fingerprint_tells_apart_what_changes_the_log_density() -> None:
+    """What PyMC derives the log density from: each change gives another fingerprint."""
+    from mmm.model.nuts import structure_fingerprint
+
+    variants = {
+        "base": _small_model(),
+        "likelihood": _small_model(student_t=True),
+        "prior family": _small_model(sigma_prior=pm.Exponential),
+        "no transform": _small_model(transform=False),
+        "potential": _small_model(potential=True),
+        "bounds unchecked": _small_model(check_bounds=False),
+    }
+    prints = {name: structure_fingerprint(model) for name, model in variants.items()}
+    assert len(set(prints.values())) == len(prints), prints
+    assert structure_fingerprint(_small_model()) == prints["base"]
+
+
+def test_the_fingerprint_builds_no_log_density(small_sim, monkeypatch) -> None:
+    """Building the log density cost a quarter of a second of every refit."""
+    from mmm.model.simulate import simulation_config
+
+    raw = simulation_config(small_sim, "small.csv", draws=20, tune=20)
+    expected = _fingerprint_of(raw, small_sim.frame)
+
+    def not_built(*_args, **_kwargs):
+        raise AssertionError("the log density was built")
+
+    monkeypatch.setattr(pm.Model, "logp", not_built)
+    assert _fingerprint_of(raw, small_sim.frame) == expected
+
+
+def test_a_custom_log_density_is_fingerprinted_by_its_graph() -> None:
+    """A CustomDist's operation class is made at run time and its log density is the user's
+    function: two of them by one name differ only in their log densities."""
+    from mmm.model.nuts import structure_fingerprint
+
+    def custom(logp) -> pm.Model:
+        with pm.Model() as model:
+            pm.CustomDist("x", logp=logp, observed=np.ones(3))
+            pm.Normal("z", 0.0, 1.0)
+        return model
+
+    square = structure_fingerprint(custom(lambda value: -(value**2)))
+    absolute = structure_fingerprint(custom(lambda value: -abs(value)))
+    assert square != absolute
+    assert structure_fingerprint(custom(lambda value: -(value**2))) == square

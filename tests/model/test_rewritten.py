@@ -37,6 +37,10 @@ def _regression(scale: float, x: np.ndarray) -> pm.Model:
     return model
 
 
+def _not_built(*_args, **_kwargs):
+    raise AssertionError("the log density was built")
+
+
 def _new_scale(rng) -> float:
     """A prior scale no earlier run used: a structure the Numba cache lacks."""
     return float(rng.uniform(1.0, 2.0)) + time.time_ns() % 10**6 * 1e-9
@@ -55,16 +59,21 @@ def _pymc_logp_and_grad(model: pm.Model, x: np.ndarray) -> tuple[float, np.ndarr
     return float(model.compile_logp()(point)), np.asarray(model.compile_dlogp()(point))
 
 
-def test_the_next_build_of_a_loaded_structure_uses_its_kept_graphs(rng, kept_folder) -> None:
+def test_the_next_build_of_a_loaded_structure_uses_its_kept_graphs(
+    rng, kept_folder, monkeypatch
+) -> None:
     scale = _new_scale(rng)
     first = nuts.numba_graphs(_regression(scale, rng.normal(size=(30, 2))))
     assert first.to_keep is not None and not kept_folder.exists()
     first.load()
     assert len(list(kept_folder.glob("*.pkl"))) == 1
 
-    # Another dataset of another length: the same structure, built from the kept graphs.
+    # Another dataset of another length: the same structure, built from the kept graphs without
+    # building its log density.
     model = _regression(scale, rng.normal(size=(45, 2)))
-    again = nuts.numba_graphs(model)
+    with monkeypatch.context() as patch:
+        patch.setattr(pm.Model, "logp", _not_built)
+        again = nuts.numba_graphs(model)
     assert again.to_keep is None
     assert again.converted is not None  # made from the cache keys alone, not converted
     assert nuts._cache_key(again.logp_callback) == nuts._cache_key(first.logp_callback)

@@ -13,6 +13,8 @@ two chains).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy.special import ndtri
 
@@ -31,16 +33,14 @@ def rank_normalized_rhat(draws: np.ndarray) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        Shape ``element`` (a float for scalar draws).
+        Shape ``element`` (0-d for scalar draws).
     """
-    values, shape = _by_element(draws)
-    out = np.full(values.shape[0], np.nan)
-    ok = _valid(values, min_chains=2)
-    if ok.any():
-        split = _split_chains(values[ok])
+
+    def bulk_and_tail(split: np.ndarray) -> np.ndarray:
         folded = np.abs(split - np.median(split.reshape(len(split), -1), axis=1)[:, None, None])
-        out[ok] = np.maximum(_rhat(_normal_scores(split)), _rhat(_normal_scores(folded)))
-    return out.reshape(shape)
+        return np.maximum(_rhat(_normal_scores(split)), _rhat(_normal_scores(folded)))
+
+    return _per_element(draws, bulk_and_tail, min_chains=2)
 
 
 def bulk_ess(draws: np.ndarray) -> np.ndarray:
@@ -54,24 +54,25 @@ def bulk_ess(draws: np.ndarray) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        Shape ``element`` (a float for scalar draws).
+        Shape ``element`` (0-d for scalar draws).
     """
-    values, shape = _by_element(draws)
-    out = np.full(values.shape[0], np.nan)
-    ok = _valid(values, min_chains=1)
-    if ok.any():
-        out[ok] = _ess(_normal_scores(_split_chains(values[ok])))
-    return out.reshape(shape)
+    return _per_element(draws, lambda split: _ess(_normal_scores(split)), min_chains=1)
 
 
-def _by_element(draws: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
-    """``draws`` as ``(element, chain, draw)`` floats, and the element shape."""
+def _per_element(
+    draws: np.ndarray, statistic: Callable[[np.ndarray], np.ndarray], min_chains: int
+) -> np.ndarray:
+    """``statistic`` of each element's split chains, NaN where the draws do not allow it."""
     draws = np.asarray(draws, dtype=float)
     if draws.ndim < 2:
         raise ValueError(f"draws need the shape (chain, draw, ...), got {draws.shape}")
     n_chain, n_draw, *shape = draws.shape
-    values = np.moveaxis(draws.reshape(n_chain, n_draw, -1), 2, 0)
-    return values, tuple(shape)
+    values = np.moveaxis(draws.reshape(n_chain, n_draw, -1), 2, 0)  # (element, chain, draw)
+    out = np.full(values.shape[0], np.nan)
+    ok = _valid(values, min_chains)
+    if ok.any():
+        out[ok] = statistic(_split_chains(values[ok]))
+    return out.reshape(shape)
 
 
 def _valid(values: np.ndarray, min_chains: int) -> np.ndarray:

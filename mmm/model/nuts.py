@@ -36,6 +36,7 @@ import pandas as pd
 import pymc as pm
 import pytensor
 import pytensor.tensor as pt
+from pymc.initial_point import make_initial_point_fn
 from pytensor.compile.mode import Mode
 from pytensor.graph import rewrite_graph
 from pytensor.graph.basic import Constant
@@ -55,7 +56,7 @@ from mmm.model.callbacks import (
 )
 from mmm.model.jax_model import compile_jax_model
 from mmm.model.nutpie_import import import_nutpie
-from mmm.model.points import initial_point_function, stored_shapes
+from mmm.model.points import stored_shapes
 from mmm.model.structures import (
     graph_fingerprint,
     markers_kept,
@@ -359,7 +360,7 @@ def numba_graphs(model: pm.Model, fingerprint: str | None = None) -> NumbaGraphs
     free = list(model.free_RVs)
     values = [model.rvs_to_values[rv] for rv in free]
     jittered = {rv for rv in free if not _has_no_elements(model, rv)}
-    initial = initial_point_function(model, jittered)
+    initial = make_initial_point_fn(model=model, jitter_rvs=jittered, return_transformed=True)
     first = initial(0)
     # The point is unpacked with symbolic sizes (the dims' lengths are inputs like the data), so
     # the compiled code does not depend on how many geos, periods or channels the model has.
@@ -401,7 +402,7 @@ def numba_graphs(model: pm.Model, fingerprint: str | None = None) -> NumbaGraphs
     lock = threading.Lock()
 
     def initial_point(seed: int) -> np.ndarray:
-        with lock:  # the initial-point function reseeds its generators: not thread safe
+        with lock:  # PyMC's initial-point function is not thread safe
             return _flatten(initial(seed), values)
 
     return NumbaGraphs(

@@ -1,65 +1,19 @@
-"""A model's starting points and the shapes of its stored quantities, without compiling code.
+"""The shapes of a model's stored quantities, without compiling code where its dims give them.
 
-Both are needed before every fit, cached or not. PyMC's ``make_initial_point_fn`` compiles its
-graph with rewrites in PyTensor's FAST_COMPILE mode (0.13-0.18 s of a 3.7 s refit), and asking
-PyTensor for the stored quantities' shapes compiles another small function (0.05 s). Here the
-starting points are evaluated in Python without rewriting the graph (0.05 s, the same values),
-and a quantity declared with dims takes its shape from the model's dim lengths.
+They are needed before every fit, cached or not, to unflatten the draws; asking PyTensor for
+them compiles a small function (0.05 s of a 3.5 s refit). A quantity declared with dims takes
+its shape from the model's dim lengths instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-import numpy as np
 import pymc as pm
 import pytensor
 import pytensor.tensor as pt
-from pymc.initial_point import make_initial_point_expression
-from pymc.pytensorf import find_rng_nodes, replace_rng_nodes, reseed_rngs
 from pytensor.compile import SharedVariable
 from pytensor.compile.mode import Mode
-
-#: Python thunks and no graph rewrites: these graphs run once per chain.
-_EVALUATE = Mode(linker="py", optimizer=None)
-
-
-def initial_point_function(
-    model: pm.Model, jitter_rvs: set
-) -> Callable[[int], dict[str, np.ndarray]]:
-    """A seeded function of the model's starting point in the unconstrained space, as PyMC's
-    ``make_initial_point_fn(model=model, jitter_rvs=jitter_rvs, return_transformed=True)``
-    makes it (each variable's initial value or support point, transformed, with a U(-1, 1)
-    jitter for those in ``jitter_rvs``), evaluated without compiling.
-
-    Parameters
-    ----------
-    model : pymc.Model
-    jitter_rvs : set of pytensor Variable
-        The free variables to jitter.
-
-    Returns
-    -------
-    callable
-        ``seed -> {value variable name: array}``; not thread safe.
-    """
-    values = make_initial_point_expression(
-        free_rvs=model.free_RVs,
-        rvs_to_transforms=model.rvs_to_transforms,
-        initval_strategies=model.rvs_to_initial_values,
-        jitter_rvs=jitter_rvs,
-        default_strategy="support_point",
-        return_transformed=True,
-    )
-    function = pytensor.function([], replace_rng_nodes(values), mode=_EVALUATE)
-    rngs = find_rng_nodes(function.maker.fgraph.outputs)
-    names = [model.rvs_to_values[rv].name for rv in model.free_RVs]
-
-    def initial_point(seed: int) -> dict[str, np.ndarray]:
-        reseed_rngs(rngs, seed)
-        return dict(zip(names, function(), strict=True))
-
-    return initial_point
 
 
 def stored_shapes(model: pm.Model, variables: Sequence) -> list[tuple[int, ...]]:

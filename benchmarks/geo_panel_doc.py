@@ -318,6 +318,17 @@ INTRO = [
 TARGET_NOTES = [
     "Reading the runs (the table lists every run with the commit it measured):",
     "",
+    "- **Latest runs (4c30fab, 7dcd234, warm): how thin the margin is.** 4c30fab evaluated the "
+    "chains' starting points without PyTensor's rewrites (0.1 s less per fit); one transformed "
+    "starting value then differed from PyMC's by one unit in the last place (about 1e-17), "
+    "and that alone re-drew both chains: 140.6 s, smallest bulk ESS 306 and largest R-hat "
+    "1.012, the target missed. ddc38c4's code (100aa33) run again at the same hour reproduced "
+    "its row to every digit (ESS 454.9, R-hat 1.0091), so nothing else had changed. 7dcd234 "
+    "takes PyMC's starting points again: 133.2 s, ESS 455, R-hat 1.009, the ddc38c4 chains "
+    "exactly; its compile stage took 0.7 s (the structure's fingerprint no longer builds the "
+    "log density, docs/model.md). The slowest quantity's ESS (a geo-effect scale) spans "
+    "roughly 300 to 510 over chain realizations at 2 x 1,000 draws, so whether one run meets "
+    "ESS >= 400 and R-hat < 1.01 is, at this length, largely the draw of its chains.",
     "- **Latest run (ddc38c4, warm): target met.** 134.2 s wall (limit 300 s), 597 MB (limit "
     "4 GB), smallest bulk ESS 455 (limit 400), largest R-hat 1.009 (limit < 1.01), no "
     "divergences. Its compile stage took 0.9 s against 3.2 s at d8e2b4c: the structure's "

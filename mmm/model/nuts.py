@@ -380,7 +380,7 @@ def numba_graphs(model: pm.Model, fingerprint: str | None = None) -> NumbaGraphs
     stored_values = model.replace_rvs_by_values(stored)
     layout = [replace[value] for value in values]
     key = None
-    if _described_by_its_graph(model) and rewritten.storable(layout):
+    if fingerprint.startswith(_MODEL_GRAPH) and rewritten.storable(layout):
         key = rewritten.rewritten_key(fingerprint, layout, data_inputs, _rewrite_recipe())
     kept = rewritten.load(key) if key else None
     converted = None
@@ -439,15 +439,20 @@ def structure_fingerprint(model: pm.Model) -> str:
     (:func:`mmm.model.structures.model_graph`), from which PyMC derives the log density, or,
     when that graph holds an operation the fingerprint cannot read (an inner graph, such as a
     custom distribution's, or no ``__props__``), of the log density and stored quantities
-    themselves."""
+    themselves. The two kinds start with :data:`_MODEL_GRAPH` and :data:`_LOG_DENSITY`."""
     from pytensor import config
 
     salt = f"{_CACHE_TAG} fastmath={int(config.numba__fastmath)} {versions_salt()}"
     if _described_by_its_graph(model):
         outputs, settings = model_graph(model)
-        return graph_fingerprint(outputs, f"{salt} model graph {settings}")
+        return _MODEL_GRAPH + graph_fingerprint(outputs, f"{salt} model graph {settings}")
     stored = model.replace_rvs_by_values([*model.free_RVs, *model.deterministics])
-    return graph_fingerprint([model.logp(), *stored], f"{salt} log density")
+    return _LOG_DENSITY + graph_fingerprint([model.logp(), *stored], f"{salt} log density")
+
+
+#: How a structure fingerprint begins: of the model's graph (the rewritten graphs of such a
+#: structure may be kept, :mod:`mmm.model.rewritten`), or of its log density.
+_MODEL_GRAPH, _LOG_DENSITY = "model-", "logp-"
 
 
 def _described_by_its_graph(model: pm.Model) -> bool:

@@ -314,6 +314,7 @@ def test_the_fingerprint_tells_apart_what_changes_the_log_density() -> None:
     prints = {name: structure_fingerprint(model) for name, model in variants.items()}
     assert len(set(prints.values())) == len(prints), prints
     assert structure_fingerprint(_small_model()) == prints["base"]
+    assert all(p.startswith("model-") for p in prints.values())  # of the model's graph
 
 
 def test_the_fingerprint_builds_no_log_density(small_sim, monkeypatch) -> None:
@@ -344,4 +345,5 @@ def test_a_custom_log_density_is_fingerprinted_by_its_graph() -> None:
     square = structure_fingerprint(custom(lambda value: -(value**2)))
     absolute = structure_fingerprint(custom(lambda value: -abs(value)))
     assert square != absolute
+    assert square.startswith("logp-")  # of the log density: its rewritten graphs are not kept
     assert structure_fingerprint(custom(lambda value: -(value**2))) == square

@@ -443,8 +443,8 @@ def structure_fingerprint(model: pm.Model) -> str:
     from pytensor import config
 
     salt = f"{_CACHE_TAG} fastmath={int(config.numba__fastmath)} {versions_salt()}"
-    if _described_by_its_graph(model):
-        outputs, settings = model_graph(model)
+    outputs, settings = model_graph(model)
+    if _describes_the_model(outputs):
         return _MODEL_GRAPH + graph_fingerprint(outputs, f"{salt} model graph {settings}")
     stored = model.replace_rvs_by_values([*model.free_RVs, *model.deterministics])
     return _LOG_DENSITY + graph_fingerprint([model.logp(), *stored], f"{salt} log density")
@@ -455,13 +455,12 @@ def structure_fingerprint(model: pm.Model) -> str:
 _MODEL_GRAPH, _LOG_DENSITY = "model-", "logp-"
 
 
-def _described_by_its_graph(model: pm.Model) -> bool:
-    """Whether :func:`mmm.model.structures.model_graph` describes ``model`` completely: every
-    operation in it declares ``__props__``, holds no inner graph, and is of a class its module
-    defines. PyMC finds a distribution's log density by the class of its operation; a class
-    made at run time (a ``CustomDist``'s, whose log density is the user's function) could
-    carry another log density under the same name."""
-    outputs, _ = model_graph(model)
+def _describes_the_model(outputs: list) -> bool:
+    """Whether a model's graph (:func:`mmm.model.structures.model_graph`) describes the model
+    completely: every operation in it declares ``__props__``, holds no inner graph, and is of a
+    class its module defines. PyMC finds a distribution's log density by the class of its
+    operation; a class made at run time (a ``CustomDist``'s, whose log density is the user's
+    function) could carry another log density under the same name."""
     return rewritten.storable(outputs) and all(
         _defined_in_its_module(type(node.op)) for node in toposort(outputs)
     )

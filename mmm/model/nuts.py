@@ -134,22 +134,29 @@ def missing_cached_numba_api() -> str | None:
     """
     import_nutpie()
     for module_name, path, keywords in REQUIRED_API:
-        package = module_name.partition(".")[0]
-        label = "PyTensor" if package == "pytensor" else package
-        lacks = f"{label} {_version(package)} lacks the cached-numba API mmm uses"
         try:
             obj = importlib.import_module(module_name)
         except ImportError as exc:
-            return f"{lacks} (import {module_name}: {' '.join(str(exc).split())})"
+            return f"{_lacks(module_name)} (import {module_name}: {' '.join(str(exc).split())})"
         try:
             for part in path.split("."):
                 obj = _member(obj, part)
         except AttributeError:
-            return f"{lacks} (no {module_name}.{path})"
+            return f"{_lacks(module_name)} (no {module_name}.{path})"
         missing = [k for k in keywords if not _accepts(obj, k)]
         if missing:
-            return f"{lacks} ({module_name}.{path} no longer takes {', '.join(missing)})"
+            return (
+                f"{_lacks(module_name)} ({module_name}.{path} no longer takes {', '.join(missing)})"
+            )
     return None
+
+
+def _lacks(module_name: str) -> str:
+    """The start of :func:`missing_cached_numba_api`'s answer for ``module_name``'s package
+    (its version is read only then: reading a version takes about 1 ms)."""
+    package = module_name.partition(".")[0]
+    label = "PyTensor" if package == "pytensor" else package
+    return f"{label} {_version(package)} lacks the cached-numba API mmm uses"
 
 
 def _member(obj: object, name: str) -> object:

@@ -1,5 +1,8 @@
 """The ``mmm`` console script: the process's settings, then the command line (:mod:`mmm.cli`).
 
+The settings: the garbage collector's thresholds, and xarray's test for Dask arrays
+(:func:`mmm.lazy_dask.defer_dask_import`).
+
 It lives outside :mod:`mmm.cli` because importing that package imports every command, and the
 settings here must come before those imports.
 """
@@ -7,6 +10,8 @@ settings here must come before those imports.
 from __future__ import annotations
 
 import gc
+
+from mmm.lazy_dask import defer_dask_import
 
 #: Allocations (net of frees) between two collections of the garbage collector's youngest
 #: generation in an ``mmm`` process (Python's default: 700 in 3.12, 2,000 in 3.13).
@@ -26,6 +31,7 @@ def main() -> None:
     the output is flushed; with a non-daemon thread still running, the exit is the usual one.
     """
     gc.set_threshold(YOUNG_GENERATION_THRESHOLD, *gc.get_threshold()[1:])
+    defer_dask_import()
     from mmm.cli import app
 
     try:

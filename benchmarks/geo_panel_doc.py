@@ -318,6 +318,23 @@ INTRO = [
 TARGET_NOTES = [
     "Reading the runs (the table lists every run with the commit it measured):",
     "",
+    "- **Latest run (752c4ad, warm): 4% faster, the target missed by R-hat, like one seed in "
+    "three before.** 752c4ad computes the logistic saturation as 2 / (1 + exp(-lam x)) - 1 "
+    "instead of tanh(lam x / 2) (the same curve to 2e-16; an exp costs half a tanh). The "
+    "gradient went from 0.72 to 0.64 ms in sampling and the fit from 133.2 to 128.3 s, with a "
+    "smallest bulk ESS of 540 (limit 400), but the new last bits re-drew the chains and their "
+    "largest R-hat is 1.0104 (limit < 1.01). Sampler seeds 2 and 3 on the same panel "
+    "(`benchmarks/rhat_floor.py fit SEED`) give largest R-hats 1.0114 and 1.0118 with the exp "
+    "form (ESS 469 and 412, sampling 105.0 and 109.1 s), and 1.0092 and 1.0109 with the tanh "
+    "form of ac9b44e run from a worktree (ESS 560 and 354, sampling 130.2 and 145.8 s); with "
+    "seed 1 (1.0091 at 7dcd234) the tanh form met R-hat < 1.01 in two seeds of three and ESS "
+    ">= 400 in two, the exp form R-hat in none and ESS in all three. The worst quantities are "
+    "again ones that mix well in the bulk (geo_effect_w, beta, roi_geo cells with bulk ESS of "
+    "3,500-6,000) and whose chains disagree in the tails; with three seeds a side the two forms "
+    "cannot be told apart, and neither meets the convergence target reliably at 2 x 1,000 "
+    "draws. The national example over 20 sampler seeds (`benchmarks/sampler_seeds.py`) shows "
+    "no loss either: smallest ESS median 1,020 against 1,055, largest R-hat median 1.0047 "
+    "against 1.0052, no divergences in either.",
     "- **Latest runs (4c30fab, 7dcd234, warm): how thin the margin is.** 4c30fab evaluated the "
     "chains' starting points without PyTensor's rewrites (0.1 s less per fit); one transformed "
     "starting value then differed from PyMC's by one unit in the last place (about 1e-17), "

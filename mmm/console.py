@@ -17,7 +17,7 @@ from mmm.lazy_dask import defer_dask_import
 #: generation in an ``mmm`` process (Python's default: 700 in 3.12, 2,000 in 3.13).
 #: Importing PyMC, PyTensor and Numba and building a model's graph create some 400,000
 #: objects that live as long as the process, and at the default the collector kept walking
-#: them for little to free. With :func:`mmm.lazy_dask.defer_dask_import` this saves 0.2-0.3 s
+#: them for little to free. With :func:`mmm.lazy_dask.defer_dask_import` this saved 0.17-0.29 s
 #: of a 3.5 s warm refit of the example (``benchmarks/process_settings.py``). The older
 #: generations keep their thresholds, so garbage cycles are still collected.
 YOUNG_GENERATION_THRESHOLD = 50_000

@@ -29,6 +29,8 @@ class _DaskWhenImported:
         return (array,) if isinstance(array, type) else ()
 
     def __getattr__(self, name: str) -> object:
+        if name.startswith("_"):  # not set yet (a copy being made): no record to ask
+            raise AttributeError(name)
         if self._record is None:
             self._record = self._make_record("dask")
         return getattr(self._record, name)

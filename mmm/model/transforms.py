@@ -160,16 +160,14 @@ def michaelis_menten_saturation(x: Any, k: Any, xp: ModuleType = np) -> Any:
 # Saturation derivatives with respect to the input (the optimizer's exact gradients).
 # --------------------------------------------------------------------------------------------
 def logistic_derivative(x: Any, lam: Any, xp: ModuleType = np) -> Any:
-    """``d/dx tanh(lam x / 2) = 2 lam e / (1 + e) ** 2`` with ``e = exp(-lam x)``."""
-    return logistic_value_and_derivative(x, lam, xp=xp)[1]
+    """``d/dx tanh(lam x / 2) = lam / 2 * (1 - tanh(lam x / 2) ** 2)``."""
+    return 0.5 * lam * (1.0 - xp.tanh(0.5 * lam * x) ** 2)
 
 
 def logistic_value_and_derivative(x: Any, lam: Any, xp: ModuleType = np) -> tuple[Any, Any]:
-    """Logistic value (as :func:`logistic_saturation` computes it, to the last bit) and
-    derivative, sharing one ``exp``."""
-    decay = xp.exp(-lam * x)
-    grow = 1.0 + decay
-    return 2.0 / grow - 1.0, 2.0 * lam * decay / (grow * grow)
+    """Logistic value and derivative sharing one ``tanh``."""
+    value = xp.tanh(0.5 * lam * x)
+    return value, 0.5 * lam * (1.0 - value * value)
 
 
 def hill_derivative(x: Any, k: Any, s: Any, xp: ModuleType = np) -> Any:

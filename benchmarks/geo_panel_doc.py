@@ -329,7 +329,9 @@ TARGET_NOTES = [
     "from a worktree), six of eight under it; smallest ESS 540, 469, 412, 467, 372 (seeds 1-5) "
     "against 455, 560, 354, 474, 494. The two log densities and gradients agree to 4e-16 at "
     "random points of the model, so no mechanism is known, but with the convergence target at "
-    "stake 2249986 reverted the change (docs/benchmarks.md has its speed figures). The worst "
+    "stake 2249986 reverted the change (docs/benchmarks.md has its speed figures); its target "
+    "run drew 7dcd234's chains again (ESS 455, R-hat 1.009, met) in 146.2 s, the machine slower "
+    "that hour. The worst "
     "quantities in either form are ones that mix well in the bulk (geo_effect_w, beta, roi_geo, "
     "geo_level, sigma cells with bulk ESS of 3,500-6,000) and whose chains disagree in the tails.",
     "- **Latest runs (4c30fab, 7dcd234, warm): how thin the margin is.** 4c30fab evaluated the "

@@ -102,13 +102,22 @@ def fit_command(
     for warning in summary["warnings"]:
         err_console.print(f"[bold yellow]WARNING:[/] {warning}", highlight=False)
     console.print(f"Saved to [bold]{target}[/]")
-    if cfgs[0].sampler.compile_backend == "auto" and diag.get("compile_backend") == "jax":
+    if cfgs[0].sampler.compile_backend == "auto" and _sampled_without_own_code(diag):
         _compile_in_background(target)
 
 
+def _sampled_without_own_code(diagnostics: dict) -> bool:
+    """Whether the fit sampled with JAX or with its every-transform stand-in's Numba code."""
+    from mmm.model.fit import EVERY_TRANSFORM
+
+    stand_in = diagnostics.get("model_graph") == EVERY_TRANSFORM
+    return diagnostics.get("compile_backend") == "jax" or stand_in
+
+
 def _compile_in_background(target: Path) -> None:
-    """After a first fit of a structure (sampled with JAX), compile its Numba code for the next
-    fits in a detached process (:mod:`mmm.model.warm`), unless $MMM_BACKGROUND_COMPILE is 0."""
+    """After a first fit of a structure (sampled with JAX or a stand-in), compile its Numba
+    code for the next fits in a detached process (:mod:`mmm.model.warm`), unless
+    $MMM_BACKGROUND_COMPILE is 0."""
     from mmm.model.warm import ENV_SWITCH, background_compile_enabled, start_background_compile
 
     if not background_compile_enabled():

@@ -29,13 +29,19 @@ from mmm.model.nuts import choose_compile_backend, compile_for_nutpie
 from mmm.model.start import can_start_near_mode, start_near_mode
 from mmm.model.transforms import ADSTOCKS, SATURATIONS, ChannelPlan
 
-#: Compiled nutpie models of this process, by structure key (oldest dropped first).
-_COMPILED: dict[str, object] = {}
+#: Compiled nutpie models of this process with their model graph, by structure key (oldest
+#: dropped first).
+_COMPILED: dict[str, tuple[str, object]] = {}
 _COMPILED_MAX = 8
 
 #: The posterior's attributes naming what nutpie's model was compiled with, and its adaptation.
 COMPILE_BACKEND_ATTR = "mmm_compile_backend"
 ADAPTATION_ATTR = "mmm_adaptation"
+#: The posterior's attribute naming the model graph sampled (see :data:`EVERY_TRANSFORM`).
+MODEL_GRAPH_ATTR = "mmm_model_graph"
+#: Model graphs: the config's transforms only, or every transform with the config's choice of
+#: them as data (:func:`mmm.model.build.build_model`). A panel has one graph (the former).
+CONFIG_TRANSFORMS, EVERY_TRANSFORM = "config transforms", "every transform"
 
 #: Thresholds above/below which a fit gets a loud warning.
 RHAT_MAX = 1.01
@@ -55,6 +61,8 @@ class Diagnostics:
     #: adaptation, with 'auto' resolved ('' for the other samplers)
     compile_backend: str = ""
     adaptation: str = ""
+    #: the model graph sampled: :data:`CONFIG_TRANSFORMS` or :data:`EVERY_TRANSFORM`
+    model_graph: str = ""
 
     def warnings(self) -> list[str]:
         """Plain-language warnings for every threshold crossed."""
@@ -86,6 +94,7 @@ class Diagnostics:
             "sample_seconds": round(float(self.sample_seconds), 2),
             "compile_backend": self.compile_backend,
             "adaptation": self.adaptation,
+            "model_graph": self.model_graph,
         }
 
 
@@ -242,8 +251,14 @@ def fit(
     else:
         reuse_key = None if lift_records else structure_key(config, dataset)
         pilot = centring_pilot(config) if dataset.is_panel else None
+        stand_in = None
+        if not dataset.is_panel:  # its compiled code serves any choice of transforms
+
+            def stand_in() -> pm.Model:
+                return build_model(config, dataset, lift_records, every_transform=True)[0]
+
         idata, compile_s, sample_s = sample(
-            model, config.sampler, progress, on_stage, reuse_key, pilot=pilot
+            model, config.sampler, progress, on_stage, reuse_key, pilot=pilot, stand_in=stand_in
         )
     diagnostics = diagnose(idata, compile_s, sample_s)
     return FittedModel(config, dataset, idata, scales, diagnostics, list(lift_records))
@@ -341,8 +356,14 @@ def sample(
     on_stage: Callable[[str], None] | None = None,
     reuse_key: str | None = None,
     pilot: Pilot | None = None,
+    stand_in: Callable[[], pm.Model] | None = None,
 ) -> tuple[xr.DataTree, float, float]:
     """Run NUTS with the configured backend.
+
+    With nutpie and a ``stand_in`` (a builder of the model's every-transform graph), a model
+    structure the compile cache lacks is sampled with the stand-in's cached code when the
+    cache holds that (:func:`mmm.model.nuts.choose_compile_backend`); the posterior's
+    ``mmm_model_graph`` attribute says which graph was sampled.
 
     With nutpie and a ``reuse_key`` (see :func:`structure_key`), a model compiled earlier in
     this process for the same key is reused with this model's data swapped in, which skips the
@@ -376,7 +397,7 @@ def sample(
     with propagate_interrupts() as stops:
         if sampler.backend == "nutpie":
             idata, compile_s, sample_s = _sample_nutpie(
-                model, sampler, cores, progress, stage, reuse_key, stops, pilot
+                model, sampler, cores, progress, stage, reuse_key, stops, pilot, stand_in
             )
             return without_empty_variables(idata), compile_s, sample_s
         stage(f"sampling with {sampler.backend}")
@@ -432,6 +453,7 @@ def _sample_nutpie(
     reuse_key: str | None,
     stops: Stops,
     pilot: Pilot | None,
+    stand_in: Callable[[], pm.Model] | None = None,
 ) -> tuple[xr.DataTree, float, float]:
 
     start = time.perf_counter()
@@ -439,16 +461,22 @@ def _sample_nutpie(
     compile_backend = "numba"
     if reuse_key is not None and reuse_key in _COMPILED:
         stage("reusing the compiled model with new data")
+        model_graph, compiled = _COMPILED[reuse_key]
+        # (an every-transform graph keeps its channels' choice of transforms: the key holds it)
         data = {var.name: var.get_value() for var in model.data_vars}
-        compiled = _COMPILED[reuse_key].with_data(**data)
+        compiled = compiled.with_data(**data)
     else:
-        choice = choose_compile_backend(model, sampler.compile_backend, long_run=panel)
+        choice = choose_compile_backend(
+            model, sampler.compile_backend, long_run=panel, stand_in=stand_in
+        )
+        model_graph = EVERY_TRANSFORM if choice.model is not None else CONFIG_TRANSFORMS
+        model = choice.model or model
         stage(f"compiling the model ({choice.describe()})")
         compiled = compile_for_nutpie(model, choice.backend, choice.graphs)
         compile_backend = choice.backend
         stops.check()  # an interrupt swallowed while compiling stops here, before caching
         if reuse_key is not None and compile_backend != "jax":  # JAX's model holds its data
-            _COMPILED[reuse_key] = compiled
+            _COMPILED[reuse_key] = (model_graph, compiled)
             while len(_COMPILED) > _COMPILED_MAX:
                 _COMPILED.pop(next(iter(_COMPILED)))
     compiled_at = time.perf_counter()
@@ -471,6 +499,7 @@ def _sample_nutpie(
     idata = _run_nutpie(compiled, sampler, cores, tune, draws, sampler.seed, progress)
     idata.attrs[COMPILE_BACKEND_ATTR] = compile_backend
     idata.attrs[ADAPTATION_ATTR] = resolved_adaptation(sampler, compiled.n_dim)
+    idata.attrs[MODEL_GRAPH_ATTR] = model_graph
     return _relabel(idata, model), compiled_at - start, time.perf_counter() - compiled_at
 
 
@@ -573,6 +602,7 @@ def diagnose(
     divergences = int(stats[key].to_numpy().sum()) if key in stats else 0
     backend = str(idata.attrs.get(COMPILE_BACKEND_ATTR, ""))
     adaptation = str(idata.attrs.get(ADAPTATION_ATTR, ""))
+    graph = str(idata.attrs.get(MODEL_GRAPH_ATTR, ""))
     return Diagnostics(
-        rhat_max, ess_min, divergences, compile_seconds, sample_seconds, backend, adaptation
+        rhat_max, ess_min, divergences, compile_seconds, sample_seconds, backend, adaptation, graph
     )

@@ -164,18 +164,22 @@ def _centered(values: np.ndarray) -> np.ndarray:
     return values - values.mean(axis=0)
 
 
-def model_data(config: Config, dataset: Dataset, scales: Scales) -> dict[str, np.ndarray]:
+def model_data(
+    config: Config, dataset: Dataset, scales: Scales, every_transform: bool = False
+) -> dict[str, np.ndarray]:
     """Every data-dependent array of the model (the model names it ``<key>_data``).
 
     A compiled model of the same structure can be reused for another dataset of the same
-    shape by swapping these arrays in (see :func:`mmm.model.fit.sample`).
+    shape by swapping these arrays in (see :func:`mmm.model.fit.sample`). Which channels use
+    which transform is data for a panel, and for a national model built with
+    ``every_transform`` (see :func:`mmm.model.build.build_model`).
     """
     design = build_design(config, dataset, scales)
     by_roi = [i for i, c in enumerate(config.channels) if c.prior.roi is not None]
     data = {"lagged_spend": design.lagged_spend, "target": design.target}
     plan = channel_plan(config)
-    # which channels use which saturation, and (national models) which adstock
-    data |= plan.family_index(every_adstock=not dataset.is_panel)
+    if every_transform or dataset.is_panel:  # which channels use which saturation (and adstock)
+        data |= plan.family_index(every_adstock=not dataset.is_panel)
     if not dataset.is_panel:  # the panel's shifted sum has the lag count in its structure
         data["lag_numbers"], data["lag_mask"] = plan.lag_layout()
     if config.trend == "linear":

@@ -671,6 +671,10 @@ class BackendChoice:
     backend: str
     reason: str = ""
     graphs: NumbaGraphs | None = None
+    #: Whether ``graphs`` are in PyTensor's cache (they load without compiling).
+    cached: bool = False
+    #: The model to compile when it is not the caller's: its every-transform stand-in.
+    model: pm.Model | None = None
 
     def describe(self) -> str:
         """``'jax: first fit of this model structure'``, or the backend alone."""
@@ -680,9 +684,16 @@ class BackendChoice:
 _JAX_FOR_A_NEW_STRUCTURE = BackendChoice(
     "jax", "first fit of this model structure, no Numba compile"
 )
+_IN_THE_CACHE = "model structure in the compile cache"
+_STAND_IN_IN_THE_CACHE = "the model's every-transform graph in the compile cache"
 
 
-def choose_compile_backend(model: pm.Model, requested: str, long_run: bool) -> BackendChoice:
+def choose_compile_backend(
+    model: pm.Model,
+    requested: str,
+    long_run: bool,
+    stand_in: Callable[[], pm.Model] | None = None,
+) -> BackendChoice:
     """Resolve ``sampler.compile_backend`` for ``model``.
 
     'auto' takes the cached Numba code when PyTensor's cache holds this model structure (a
@@ -692,6 +703,12 @@ def choose_compile_backend(model: pm.Model, requested: str, long_run: bool) -> B
     Numba's, and runs through Python, so the chains share one thread). A ``long_run`` (a geo
     panel, minutes of sampling) keeps Numba, whose faster gradient repays the compile; so does
     a machine without JAX or without the cached-Numba API.
+
+    With a ``stand_in`` (a national model's every-transform graph, built only when needed:
+    :func:`mmm.model.build.build_model`), a structure the cache lacks is sampled with the
+    stand-in's cached Numba code when the cache holds that: a config edit that changed a
+    channel's adstock or saturation then costs no compile and no JAX sampling. 'numba' takes
+    the stand-in in the same case, and compiles the model's own code otherwise.
 
     A structure never compiled here (no marker of its fingerprint, :mod:`mmm.model.structures`)
     is known to be new without building its Numba graphs; one with a marker has its cache key
@@ -704,13 +721,31 @@ def choose_compile_backend(model: pm.Model, requested: str, long_run: bool) -> B
         ``sampler.compile_backend``: 'auto', 'numba', 'numba_cfunc' or 'jax'.
     long_run : bool
         Whether sampling will take minutes, not seconds.
+    stand_in : callable, optional
+        Builds a model with the same variables and log density whose compiled code serves
+        more structures than ``model``'s.
 
     Returns
     -------
     BackendChoice
+        ``model`` is set when the stand-in is to be compiled instead of ``model``.
     """
-    if requested != "auto":
+    if requested not in ("auto", "numba") or (requested == "numba" and stand_in is None):
         return BackendChoice(requested)
+    own = _auto_choice(model, long_run)
+    if own.cached or stand_in is None:
+        return own
+    substitute = stand_in()
+    theirs = _auto_choice(substitute, long_run)
+    if theirs.cached:
+        return dataclasses.replace(theirs, reason=_STAND_IN_IN_THE_CACHE, model=substitute)
+    if requested == "numba":
+        return BackendChoice("numba", graphs=own.graphs)
+    return own
+
+
+def _auto_choice(model: pm.Model, long_run: bool) -> BackendChoice:
+    """'auto' resolved for ``model`` alone (see :func:`choose_compile_backend`)."""
     fingerprint = structure_fingerprint(model)
     if not long_run and _known_to_be_new(fingerprint) and _jax_installed():
         # no need to build the graphs (a second or two) to learn they are not in the cache
@@ -722,7 +757,7 @@ def choose_compile_backend(model: pm.Model, requested: str, long_run: bool) -> B
     except (ImportError, AttributeError, TypeError):  # a changed internal the probe cannot see
         return BackendChoice("numba")  # compile_for_nutpie meets it again, says so, falls back
     if graphs.in_cache():
-        return BackendChoice("numba", "model structure in the compile cache", graphs)
+        return BackendChoice("numba", _IN_THE_CACHE, graphs, cached=True)
     if long_run:
         return BackendChoice("numba", "first fit of this structure; a panel samples long", graphs)
     if not _jax_installed():

@@ -4,10 +4,11 @@ Under ``sampler.compile_backend: auto`` the first fit of a model structure sampl
 which compiles in about a second (:func:`mmm.model.nuts.choose_compile_backend`). Later fits of
 the same structure sample several times faster with the Numba code PyTensor keeps in its cache
 (the example: 1.3 s of sampling against 3.0-3.7 s), which takes tens of seconds to compile once.
-After saving such a fit, ``mmm fit`` starts ``python -m mmm.model.warm MODEL_DIR``: a detached,
-low-priority process that builds the saved model and compiles its Numba code into the cache, so
-the user's next fit of the structure (another dataset, a refit, any sizes) loads it instead of
-compiling or falling back to JAX.
+After saving such a fit, or one sampled with the cached code of the model's every-transform
+graph (a config edit of a channel's transform), ``mmm fit`` starts ``python -m mmm.model.warm
+MODEL_DIR``: a detached, low-priority process that builds the saved model and compiles its
+Numba code into the cache, so the user's next fit of the structure (another dataset, a refit,
+any sizes) loads it instead of compiling or falling back to JAX or to the slower stand-in.
 
 ``MMM_BACKGROUND_COMPILE=0`` turns the background compile off. Its output goes to
 ``mmm-background-compile.log`` in PyTensor's compile directory.
@@ -100,6 +101,10 @@ def wait_for_exit(pid: int, timeout: float | None = None) -> float:
 def compile_saved_model(model_dir: str | Path) -> bool:
     """Compile the Numba code of a saved model's structure into PyTensor's cache.
 
+    A national model's own graph comes first (the next refit samples with it), then its
+    every-transform graph (:func:`mmm.model.build.build_model`), whose code serves the first fit
+    after a config edit that changes a channel's adstock or saturation.
+
     Parameters
     ----------
     model_dir : str or Path
@@ -108,16 +113,28 @@ def compile_saved_model(model_dir: str | Path) -> bool:
     Returns
     -------
     bool
-        True when this call compiled it; False when the cache held it already or another
-        process is compiling it.
+        True when this call compiled either; False when the cache held both already or other
+        processes are compiling them.
     """
     from mmm.model.build import build_model
-    from mmm.model.nuts import numba_graphs
     from mmm.model.store import load_model
-    from mmm.model.structures import remember
 
     fitted = load_model(model_dir)
-    model, _ = build_model(fitted.config, fitted.dataset, fitted.lift_records)
+    graphs = [False] if fitted.dataset.is_panel else [False, True]
+    compiled = False
+    for every_transform in graphs:
+        model, _ = build_model(
+            fitted.config, fitted.dataset, fitted.lift_records, every_transform=every_transform
+        )
+        compiled = _compile_into_cache(model) or compiled
+    return compiled
+
+
+def _compile_into_cache(model) -> bool:
+    """Compile ``model``'s Numba code into the cache; False when there or being compiled."""
+    from mmm.model.nuts import numba_graphs
+    from mmm.model.structures import remember
+
     graphs = numba_graphs(model)
     if graphs.in_cache():
         remember(graphs.fingerprint)  # a cache filled before the markers existed

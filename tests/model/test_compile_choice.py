@@ -149,14 +149,14 @@ def test_a_marker_without_the_compiled_code_is_not_a_hit(rng, kept_markers) -> N
     assert (choice.backend, choice.graphs) == ("jax", None)
 
 
-def _fingerprint_of(raw: dict, frame) -> str:
+def _fingerprint_of(raw: dict, frame, every_transform: bool = False) -> str:
     from mmm.model.build import build_model
     from mmm.model.config import parse_config
     from mmm.model.data import dataset_from_frame
     from mmm.model.nuts import structure_fingerprint
 
     config = parse_config(raw)
-    model, _ = build_model(config, dataset_from_frame(frame, config))
+    model, _ = build_model(config, dataset_from_frame(frame, config), (), every_transform)
     return structure_fingerprint(model)
 
 
@@ -165,18 +165,23 @@ def test_the_fingerprint_follows_the_structure_not_the_data_or_sizes(small_sim) 
 
     raw = simulation_config(small_sim, "small.csv", draws=20, tune=20)
     frame = small_sim.frame
-    same = _fingerprint_of(raw, frame)
-    assert _fingerprint_of(raw, frame.iloc[:-10]) == same  # fewer weeks, other data
-    longer = raw | {"defaults": raw["defaults"] | {"adstock": {"type": "geometric", "max_lag": 12}}}
-    assert _fingerprint_of(longer, frame) == same  # the lags are data
-    weibull = raw | {"defaults": raw["defaults"] | {"adstock": {"type": "weibull", "max_lag": 8}}}
-    assert _fingerprint_of(weibull, frame) == same  # which adstock each channel uses is data
-    hill = raw | {"defaults": raw["defaults"] | {"saturation": {"type": "hill"}}}
-    assert _fingerprint_of(hill, frame) == same  # and which saturation
+    defaults = raw["defaults"]
+    longer = raw | {"defaults": defaults | {"adstock": {"type": "geometric", "max_lag": 12}}}
+    weibull = raw | {"defaults": defaults | {"adstock": {"type": "weibull", "max_lag": 8}}}
+    hill = raw | {"defaults": defaults | {"saturation": {"type": "hill"}}}
     no_trend = raw | {"trend": "none"}
-    assert _fingerprint_of(no_trend, frame) != same
     wider_level = raw | {"priors": {"level": {"dist": "Normal", "mu": 1.0, "sigma": 0.5}}}
-    assert _fingerprint_of(wider_level, frame) != same  # a prior's constant
+    for every_transform in (False, True):
+        same = _fingerprint_of(raw, frame, every_transform)
+        assert _fingerprint_of(raw, frame.iloc[:-10], every_transform) == same  # other data
+        assert _fingerprint_of(longer, frame, every_transform) == same  # the lags are data
+        assert _fingerprint_of(no_trend, frame, every_transform) != same
+        assert _fingerprint_of(wider_level, frame, every_transform) != same  # a prior's constant
+        # which adstock and which saturation each channel uses: data of an every-transform
+        # graph, structure of the config's own
+        for edited in (weibull, hill):
+            assert (_fingerprint_of(edited, frame, every_transform) == same) is every_transform
+    assert _fingerprint_of(raw, frame, True) != _fingerprint_of(raw, frame, False)
 
 
 def test_the_fingerprint_is_the_same_in_another_process(small_sim, tmp_path) -> None:
@@ -249,7 +254,25 @@ def test_first_fit_samples_with_jax_and_the_background_compile_serves_the_next(
     assert "in the background" not in second
     summary = json.loads((tmp_path / "second" / "summary.json").read_text())
     assert summary["diagnostics"]["compile_backend"] == "numba"
+    assert summary["diagnostics"]["model_graph"] == "config transforms"
     assert summary["diagnostics"]["divergences"] == 0
+
+    # an edit of a channel's saturation: the every-transform graph compiled in the background
+    # with the first serves its first fit, and the edited structure's own code the next
+    config["defaults"]["saturation"] = {"type": "hill"}
+    config_path = write_config(config_path, config)
+    edited = _fit(config_path, tmp_path / "edited", env)
+    reason = "numba: the model's every-transform graph in the compile cache"
+    assert f"compiling the model ({reason})" in edited
+    summary = json.loads((tmp_path / "edited" / "summary.json").read_text())
+    assert summary["diagnostics"]["model_graph"] == "every transform"
+    started = re.search(r"in the background \(pid (\d+)\)", edited)
+    assert started, edited
+    wait_for_exit(int(started.group(1)), timeout=400)
+    again = _fit(config_path, tmp_path / "again", env)
+    assert "compiling the model (numba: model structure in the compile cache)" in again
+    summary = json.loads((tmp_path / "again" / "summary.json").read_text())
+    assert summary["diagnostics"]["model_graph"] == "config transforms"
 
 
 @pytest.mark.parametrize(("backend", "threads"), [("jax", 1), ("numba", 2)])

@@ -170,8 +170,9 @@ def _national(max_lag: int, n_channels: int, mixed: bool = False):
 
 
 def test_a_national_model_holds_every_adstock_and_a_panel_those_in_use():
-    """A national model's adstocks are data (an unused one has no elements); a panel's lag sum
-    is unrolled over max_lag, so its adstocks stay structure."""
+    """A national model holds every adstock's parameters (an unused one has no elements), so
+    its two graphs have the same variables; a panel's lag sum is unrolled over max_lag, so its
+    adstocks stay structure."""
     national = build_model(*_national(8, 3))[0]
     assert national["weibull_shape"].type.ndim == 1
     assert evaluate(national, "weibull_shape").shape == (0,)
@@ -187,7 +188,7 @@ def test_one_compiled_log_density_serves_every_size(kind, rng):
     """The function compiled for one model evaluates another size's model exactly: more geos,
     periods and channels (panel), more channels, another max_lag and other adstocks
     (national), and other saturations (both): an edited saturation compiles nothing, nor does
-    a national model's edited adstock."""
+    a national model's edited adstock (its every-transform graph, the stand-in for an edit)."""
     from mmm.model.nuts import model_functions
 
     if kind == "panel":
@@ -198,8 +199,9 @@ def test_one_compiled_log_density_serves_every_size(kind, rng):
         large = (config, dataset_from_frame(simulation.frame, config))
     else:
         small, large = _national(8, 3), _national(12, 5, mixed=True)
-    compiled = model_functions(build_model(*small)[0])
-    other_model = build_model(*large)[0]
+    every_transform = kind == "national"  # a panel's graph always holds every saturation
+    compiled = model_functions(build_model(*small, every_transform=every_transform)[0])
+    other_model = build_model(*large, every_transform=every_transform)[0]
     other = model_functions(other_model)
     assert list(other.data) == list(compiled.data)  # the same inputs, by name
     logp, dlogp = other_model.compile_logp(), other_model.compile_dlogp()

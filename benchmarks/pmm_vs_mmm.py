@@ -361,6 +361,26 @@ def run_cli(weeks: int, channels: int, seed: int, args: argparse.Namespace) -> l
     return [row]
 
 
+def compile_mmm_structure(weeks: int, channels: int, args: argparse.Namespace) -> None:
+    """Put the size's model structure in mmm's default compile cache, untimed, as the
+    background compile after a user's earlier fit of it would (:mod:`mmm.model.warm`): the warm
+    runs then time refits of a structure seen before, any seed."""
+    from mmm.model.config import parse_config
+    from mmm.model.data import dataset_from_frame
+    from mmm.model.simulate import simulate, simulation_config
+    from mmm.model.warm import compile_structures
+
+    sim = simulate(seed=1, weeks=weeks, n_channels=channels,
+                   saturation_ceiling=args.saturation_ceiling)  # fmt: skip
+    config = parse_config(simulation_config(sim, "data.csv", chains=args.chains, tune=args.tune,
+                                            draws=args.draws, seed=1))  # fmt: skip
+    start = time.perf_counter()
+    compiled = compile_structures(config, dataset_from_frame(sim.frame, config))
+    what = "compiled" if compiled else "in the cache already"
+    print(f"  mmm {weeks}x{channels} structure {what} ({time.perf_counter() - start:.1f} s, "
+          "untimed)", flush=True)  # fmt: skip
+
+
 def _run_fields(args: argparse.Namespace, load: float) -> dict[str, object]:
     """What every result row records of the run: settings, machine load, cache, code, versions."""
     return {"chains": args.chains, "tune": args.tune, "draws": args.draws,
@@ -395,6 +415,8 @@ def cmd_head(args: argparse.Namespace, command: str) -> None:
     """Alternate mmm and PyMC-Marketing fits, one fresh process each."""
     tools = args.tools.split(",")
     for weeks, channels in _parse_sizes(args.sizes):
+        if args.mmm_cli and not args.cold and "mmm" in tools:
+            compile_mmm_structure(weeks, channels, args)
         for seed in _parse_seeds(args.seeds):
             order = tools if seed % 2 else tools[::-1]
             for tool in order:

@@ -20,7 +20,14 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mmm.experiments.records import LiftRecord
+    from mmm.model.config import Config
+    from mmm.model.data import Dataset
 
 #: Set to 0 to keep ``mmm fit`` from starting background compiles.
 ENV_SWITCH = "MMM_BACKGROUND_COMPILE"
@@ -101,10 +108,6 @@ def wait_for_exit(pid: int, timeout: float | None = None) -> float:
 def compile_saved_model(model_dir: str | Path) -> bool:
     """Compile the Numba code of a saved model's structure into PyTensor's cache.
 
-    A national model's own graph comes first (the next refit samples with it), then its
-    every-transform graph (:func:`mmm.model.build.build_model`), whose code serves the first fit
-    after a config edit that changes a channel's adstock or saturation.
-
     Parameters
     ----------
     model_dir : str or Path
@@ -113,19 +116,40 @@ def compile_saved_model(model_dir: str | Path) -> bool:
     Returns
     -------
     bool
+        What :func:`compile_structures` returns.
+    """
+    from mmm.model.store import load_model
+
+    fitted = load_model(model_dir)
+    return compile_structures(fitted.config, fitted.dataset, fitted.lift_records)
+
+
+def compile_structures(
+    config: Config, dataset: Dataset, lift_records: Sequence[LiftRecord] = ()
+) -> bool:
+    """Compile the Numba code of a model's structure into PyTensor's cache, as after a fit.
+
+    A national model's own graph comes first (the next refit samples with it), then its
+    every-transform graph (:func:`mmm.model.build.build_model`), whose code serves the first fit
+    after a config edit that changes a channel's adstock or saturation. A panel has one graph.
+
+    Parameters
+    ----------
+    config : Config
+    dataset : Dataset
+    lift_records : sequence of LiftRecord
+
+    Returns
+    -------
+    bool
         True when this call compiled either; False when the cache held both already or other
         processes are compiling them.
     """
     from mmm.model.build import build_model
-    from mmm.model.store import load_model
 
-    fitted = load_model(model_dir)
-    graphs = [False] if fitted.dataset.is_panel else [False, True]
     compiled = False
-    for every_transform in graphs:
-        model, _ = build_model(
-            fitted.config, fitted.dataset, fitted.lift_records, every_transform=every_transform
-        )
+    for every_transform in [False] if dataset.is_panel else [False, True]:
+        model, _ = build_model(config, dataset, lift_records, every_transform=every_transform)
         compiled = _compile_into_cache(model) or compiled
     return compiled
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import subprocess
@@ -364,21 +365,30 @@ def run_cli(weeks: int, channels: int, seed: int, args: argparse.Namespace) -> l
 def compile_mmm_structure(weeks: int, channels: int, args: argparse.Namespace) -> None:
     """Put the size's model structure in mmm's default compile cache, untimed, as the
     background compile after a user's earlier fit of it would (:mod:`mmm.model.warm`): the warm
-    runs then time refits of a structure seen before, any seed."""
+    runs then time refits of a structure seen before, any seed. It runs in a spawned process:
+    a child forked later inherits its parent's peak RSS as its own starting ``ru_maxrss``, so a
+    compile in this process would inflate every fit's peak memory."""
+    settings = (weeks, channels, args.chains, args.tune, args.draws, args.saturation_ceiling)
+    start = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        compiled = pool.apply(_compile_structure, settings)
+    what = "compiled" if compiled else "in the cache already"
+    print(f"  mmm {weeks}x{channels} structure {what} ({time.perf_counter() - start:.1f} s, "
+          "untimed)", flush=True)  # fmt: skip
+
+
+def _compile_structure(
+    weeks: int, channels: int, chains: int, tune: int, draws: int, ceiling: float | None
+) -> bool:
     from mmm.model.config import parse_config
     from mmm.model.data import dataset_from_frame
     from mmm.model.simulate import simulate, simulation_config
     from mmm.model.warm import compile_structures
 
-    sim = simulate(seed=1, weeks=weeks, n_channels=channels,
-                   saturation_ceiling=args.saturation_ceiling)  # fmt: skip
-    config = parse_config(simulation_config(sim, "data.csv", chains=args.chains, tune=args.tune,
-                                            draws=args.draws, seed=1))  # fmt: skip
-    start = time.perf_counter()
-    compiled = compile_structures(config, dataset_from_frame(sim.frame, config))
-    what = "compiled" if compiled else "in the cache already"
-    print(f"  mmm {weeks}x{channels} structure {what} ({time.perf_counter() - start:.1f} s, "
-          "untimed)", flush=True)  # fmt: skip
+    sim = simulate(seed=1, weeks=weeks, n_channels=channels, saturation_ceiling=ceiling)
+    raw = simulation_config(sim, "data.csv", chains=chains, tune=tune, draws=draws, seed=1)
+    config = parse_config(raw)
+    return compile_structures(config, dataset_from_frame(sim.frame, config))
 
 
 def _run_fields(args: argparse.Namespace, load: float) -> dict[str, object]:

@@ -55,6 +55,36 @@ def test_auto_takes_jax_until_the_numba_cache_holds_the_structure(rng) -> None:
     assert again.graphs is not None and again.graphs.in_cache()
 
 
+def test_a_structure_the_cache_lacks_samples_with_its_cached_stand_in(rng) -> None:
+    own, stand_in = _fresh_structure(rng), _fresh_structure(rng)
+    built = []
+
+    def build_stand_in() -> pm.Model:
+        built.append(stand_in)
+        return stand_in
+
+    for requested, backend in (("auto", "jax"), ("numba", "numba")):  # neither cached
+        choice = choose_compile_backend(own, requested, False, stand_in=build_stand_in)
+        assert (choice.backend, choice.model, choice.cached) == (backend, None, False)
+
+    numba_graphs(stand_in).load()
+    for requested in ("auto", "numba"):
+        choice = choose_compile_backend(own, requested, False, stand_in=build_stand_in)
+        assert choice.model is stand_in and choice.cached
+        assert choice.describe() == "numba: the model's every-transform graph in the compile cache"
+        assert choice.graphs is not None and choice.graphs.in_cache()
+
+    numba_graphs(own).load()
+    built.clear()
+    choice = choose_compile_backend(own, "auto", False, stand_in=build_stand_in)
+    assert (choice.model, choice.cached, choice.reason) == (
+        None,
+        True,
+        "model structure in the compile cache",
+    )
+    assert built == []  # the stand-in is built only when the model's own code is not cached
+
+
 def test_an_index_another_python_wrote_is_not_a_hit(rng) -> None:
     """The compile folder is shared between Python versions; only this Python's entry counts."""
     from pytensor.link.numba.cache import NUMBA_CACHE_PATH

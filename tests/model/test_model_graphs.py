@@ -1,18 +1,15 @@
 """A national model's two graphs: the config's transforms only, and every transform with the
-channels' choice of them as data (its stand-in for a config edit's first fit)."""
+channels' choice of them as data (its stand-in for a config edit's first fit; which one a fit
+samples: tests/model/test_compile_choice.py)."""
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
-import pymc as pm
 import pytest
 
 from mmm.model.build import build_model
 from mmm.model.config import parse_config
 from mmm.model.data import dataset_from_frame
-from mmm.model.nuts import choose_compile_backend, numba_graphs
 from mmm.model.simulate import simulation_config
 
 
@@ -59,45 +56,3 @@ def test_both_graphs_have_the_same_variables_log_density_and_gradient(
         assert np.isfinite(logp[0](point))
         np.testing.assert_allclose(logp[1](point), logp[0](point), rtol=1e-12)
         np.testing.assert_allclose(dlogp[1](point), dlogp[0](point), rtol=1e-9, atol=1e-9)
-
-
-def _fresh_structure(rng) -> pm.Model:
-    """A small regression whose prior scale is a random constant: a structure no cache holds."""
-    scale = float(rng.uniform(1.0, 2.0)) + time.time_ns() % 10**6 * 1e-9
-    x = rng.normal(size=(30, 2))
-    with pm.Model() as model:
-        xs = pm.Data("x", x)
-        beta = pm.Normal("beta", 0.0, scale, shape=2)
-        sigma = pm.HalfNormal("sigma", 1.0)
-        pm.Normal("y", xs @ beta, sigma, observed=x @ np.array([1.0, -1.0]), shape=xs.shape[0])
-    return model
-
-
-def test_a_structure_the_cache_lacks_samples_with_its_cached_stand_in(rng) -> None:
-    own, stand_in = _fresh_structure(rng), _fresh_structure(rng)
-    built = []
-
-    def build_stand_in() -> pm.Model:
-        built.append(stand_in)
-        return stand_in
-
-    for requested, backend in (("auto", "jax"), ("numba", "numba")):  # neither cached
-        choice = choose_compile_backend(own, requested, False, stand_in=build_stand_in)
-        assert (choice.backend, choice.model, choice.cached) == (backend, None, False)
-
-    numba_graphs(stand_in).load()
-    for requested in ("auto", "numba"):
-        choice = choose_compile_backend(own, requested, False, stand_in=build_stand_in)
-        assert choice.model is stand_in and choice.cached
-        assert choice.describe() == "numba: the model's every-transform graph in the compile cache"
-        assert choice.graphs is not None and choice.graphs.in_cache()
-
-    numba_graphs(own).load()
-    built.clear()
-    choice = choose_compile_backend(own, "auto", False, stand_in=build_stand_in)
-    assert (choice.model, choice.cached, choice.reason) == (
-        None,
-        True,
-        "model structure in the compile cache",
-    )
-    assert built == []  # the stand-in is built only when the model's own code is not cached

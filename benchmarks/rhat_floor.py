@@ -5,6 +5,10 @@ Two parts, printed; no results file:
 * ``null``: the largest rank-normalized split R-hat (ArviZ's default) over N quantities of
   independent standard normal draws, 2 chains x 1000, over several repetitions: the value a
   sampler that drew independent samples would report for a model with that many quantities.
+* ``nuts``: the largest R-hat NUTS itself leaves on the easiest posterior there is, N
+  independent standard normals, with the target's settings (2 chains x (1000 + 1000), target
+  accept 0.95, nutpie), over several sampler seeds; with the largest bulk (rank-normalized
+  split) and folded R-hat apart, since the reported R-hat is the larger of the two.
 * ``fit SEED``: the issue-11 target fit (40 geos x 156 weeks x 5 channels, 2 x (1000 + 1000),
   the panel of ``geo_panel.py``) with sampler seed SEED, and the quantities with the largest
   R-hat and the smallest bulk ESS, each with the other figure, over the variables without a
@@ -13,6 +17,7 @@ Two parts, printed; no results file:
 Usage::
 
     .venv/bin/python benchmarks/rhat_floor.py null --quantities 747 --repeats 20
+    .venv/bin/python benchmarks/rhat_floor.py nuts --quantities 747 --repeats 10
     .venv/bin/python benchmarks/rhat_floor.py fit 2
 """
 
@@ -40,6 +45,41 @@ def null_maxima(quantities: int, repeats: int, seed: int = 0) -> np.ndarray:
     return np.array(out)
 
 
+def bulk_and_folded_maxima(posterior) -> tuple[float, float]:
+    """The largest bulk (rank-normalized split) and folded R-hat over ``posterior``'s elements."""
+    import arviz as az
+
+    bulk = az.rhat(posterior, method="z_scale")
+    folded = az.rhat(posterior, method="folded")
+    return (
+        max(float(bulk[v].max()) for v in bulk.data_vars),
+        max(float(folded[v].max()) for v in folded.data_vars),
+    )
+
+
+def nuts_maxima(
+    quantities: int, repeats: int, target_accept: float = 0.95
+) -> list[tuple[float, float, int]]:
+    """(largest bulk R-hat, largest folded R-hat, divergences) of NUTS on ``quantities``
+    independent standard normals, 2 x (1000 + 1000), sampler seeds 1..``repeats``."""
+    import pymc as pm
+
+    from mmm.model.nutpie_import import import_nutpie
+    from mmm.model.nuts import compile_for_nutpie
+
+    nutpie = import_nutpie()
+    with pm.Model() as model:
+        pm.Normal("x", 0.0, 1.0, shape=quantities)
+    compiled = compile_for_nutpie(model, "numba")
+    out = []
+    for seed in range(1, repeats + 1):
+        trace = nutpie.sample(compiled, chains=2, cores=2, tune=1000, draws=1000, seed=seed,
+                              target_accept=target_accept, progress_bar=False)  # fmt: skip
+        divergences = int(trace["sample_stats"]["diverging"].sum())
+        out.append((*bulk_and_folded_maxima(trace["posterior"].to_dataset()), divergences))
+    return out
+
+
 def per_quantity(posterior) -> list[tuple[float, float, str]]:
     """(R-hat, bulk ESS, 'name[i]') of every element of the variables without a date dim."""
     import arviz as az
@@ -54,8 +94,9 @@ def per_quantity(posterior) -> list[tuple[float, float, str]]:
     return rows
 
 
-def fit_target(seed: int) -> list[tuple[float, float, str]]:
-    """The target fit with sampler seed ``seed``; its per-quantity R-hat and ESS."""
+def fit_target(seed: int) -> tuple[list[tuple[float, float, str]], tuple[float, float]]:
+    """The target fit with sampler seed ``seed``: its per-quantity R-hat and ESS, and its
+    largest bulk and folded R-hat."""
     from geo_panel import data_paths
 
     from mmm.model.build import build_model
@@ -75,7 +116,10 @@ def fit_target(seed: int) -> list[tuple[float, float, str]]:
     idata, _, _ = sample(model, config.sampler, progress=False, pilot=centring_pilot(config))
     divergences = int(idata["sample_stats"]["diverging"].sum())
     print(f"seed {seed}: sampled in {time.perf_counter() - start:.1f} s, {divergences} divergences")
-    return per_quantity(idata["posterior"].to_dataset())
+    posterior = idata["posterior"].to_dataset()
+    from geo_panel import parameter_names
+
+    return per_quantity(posterior), bulk_and_folded_maxima(posterior[parameter_names(posterior)])
 
 
 def main() -> None:
@@ -84,6 +128,10 @@ def main() -> None:
     null = commands.add_parser("null", help="largest R-hat of independent draws")
     null.add_argument("--quantities", type=int, default=747)
     null.add_argument("--repeats", type=int, default=20)
+    nuts = commands.add_parser("nuts", help="largest R-hat of NUTS on independent normals")
+    nuts.add_argument("--quantities", type=int, default=747)
+    nuts.add_argument("--repeats", type=int, default=10)
+    nuts.add_argument("--target-accept", type=float, default=0.95)
     fit = commands.add_parser("fit", help="the target fit's worst quantities")
     fit.add_argument("seed", type=int)
     args = parser.parse_args()
@@ -95,7 +143,19 @@ def main() -> None:
             f"{maxima.max():.4f}, share >= 1.01: {(maxima >= 1.01).mean():.2f}"
         )
         return
-    rows = fit_target(args.seed)
+    if args.command == "nuts":
+        runs = nuts_maxima(args.quantities, args.repeats, args.target_accept)
+        largest = np.array([max(b, f) for b, f, _ in runs])
+        print(f"NUTS on {args.quantities} independent normals, 2 x (1000 + 1000), target "
+              f"accept {args.target_accept}, seeds 1-{args.repeats}:")  # fmt: skip
+        for seed, (bulk, folded, divergences) in enumerate(runs, start=1):
+            print(f"  seed {seed}: largest bulk R-hat {bulk:.4f}, folded {folded:.4f}, "
+                  f"{divergences} divergences")  # fmt: skip
+        print(f"largest R-hat median {np.median(largest):.4f}, range {largest.min():.4f}-"
+              f"{largest.max():.4f}, share >= 1.01: {(largest >= 1.01).mean():.2f}")  # fmt: skip
+        return
+    rows, maxima = fit_target(args.seed)
+    print(f"largest bulk R-hat {maxima[0]:.4f}, largest folded R-hat {maxima[1]:.4f}")
     print(f"{len(rows)} quantities, {sum(r >= 1.01 for r, _, _ in rows)} with R-hat >= 1.01")
     print(
         "largest R-hat:",

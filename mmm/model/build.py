@@ -68,7 +68,7 @@ def build_model(
         National models: compute every registered adstock and saturation, each on the channels
         that use it, with those channels given as data, so that the compiled model serves any
         choice of transforms (a config edit's first fit, :func:`mmm.model.nuts.
-        choose_compile_backend`). Its gradient costs more (about 36 against 21 us at 156 x 5
+        choose_compile_backend`). Its gradient costs more (about 29 against 21 us at 156 x 5
         on the example's structure). By default the graph holds the config's transforms only;
         ``max_lag`` is data either way. The two have the same variables and log density.
         A panel always holds every saturation and the adstocks in use.

@@ -462,7 +462,8 @@ def _sample_nutpie(
     if reuse_key is not None and reuse_key in _COMPILED:
         stage("reusing the compiled model with new data")
         model_graph, compiled = _COMPILED[reuse_key]
-        # (an every-transform graph keeps its channels' choice of transforms: the key holds it)
+        # the key includes the channels' transforms: an every-transform graph's data saying
+        # which channel uses which are those it was compiled with
         data = {var.name: var.get_value() for var in model.data_vars}
         compiled = compiled.with_data(**data)
     else:
@@ -470,7 +471,8 @@ def _sample_nutpie(
             model, sampler.compile_backend, long_run=panel, stand_in=stand_in
         )
         model_graph = EVERY_TRANSFORM if choice.model is not None else CONFIG_TRANSFORMS
-        model = choice.model or model
+        if choice.model is not None:  # the stand-in's code, cached, instead of a compile
+            model = choice.model
         stage(f"compiling the model ({choice.describe()})")
         compiled = compile_for_nutpie(model, choice.backend, choice.graphs)
         compile_backend = choice.backend

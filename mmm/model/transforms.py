@@ -394,12 +394,12 @@ class ChannelPlan:
         ``'adstock_order'`` and ``'saturation_order'``: the permutations from each kind's
         transforms, concatenated in registry order (each over its channels), back to channel
         order; and every saturation's channel positions (:meth:`index_name`, empty when unused),
-        with which it picks its channels' spend. With these as data the model holds every
+        with which it picks its channels' spend. With these as data a model holds every
         adstock and every saturation, so choosing another one reuses the compiled model (see
-        :meth:`weights` and :meth:`saturate`). Holding every adstock costs a refit little since
-        a structure's rewritten graphs are kept (:mod:`mmm.model.rewritten`); before, it made
-        each cached load 3 s longer (benchmarks/results/first_fit.jsonl, cc39662). Without
-        ``every_adstock`` (a panel, see :meth:`held`) only the saturations are listed.
+        :meth:`weights` and :meth:`saturate`): a panel's graph, and a national model's
+        every-transform graph (:func:`mmm.model.build.build_model`), which stands in for the
+        model's own, cheaper graph until that is compiled. Without ``every_adstock`` (a panel,
+        see :meth:`held`) only the saturations are listed.
         """
         out = {}
         registries = {"adstock": ADSTOCKS, "saturation": SATURATIONS}
@@ -522,8 +522,9 @@ class ChannelPlan:
 
         A (T, M) input is handled channels first, so that picking a saturation's channels and
         putting them back in order take rows: a gather along the first axis is PyTensor's
-        cheapest (the example's gradient cost 28.5 against 36.4 us per call). The lag tensor
-        and a panel's time-last input keep the gather along their channel axis (-2).
+        cheapest (with the adstock order's rows, :func:`_rows`, the example's gradient cost 28.9
+        against 36.4 us per call). The lag tensor and a panel's time-last input keep the gather
+        along their channel axis (-2).
         """
         order = families["saturation_order"]
         parts = []

@@ -7,8 +7,9 @@ Two parts, printed; no results file:
   sampler that drew independent samples would report for a model with that many quantities.
 * ``nuts``: the largest R-hat NUTS itself leaves on the easiest posterior there is, N
   independent standard normals, with the target's settings (2 chains x (1000 + 1000), target
-  accept 0.95, nutpie), over several sampler seeds; with the largest bulk (rank-normalized
-  split) and folded R-hat apart, since the reported R-hat is the larger of the two.
+  accept 0.95; nutpie with its default diagonal mass matrix), over several sampler seeds; with
+  the largest bulk (rank-normalized split) and folded R-hat apart, since the reported R-hat is
+  the larger of the two.
 * ``fit SEED``: the issue-11 target fit (40 geos x 156 weeks x 5 channels, 2 x (1000 + 1000),
   the panel of ``geo_panel.py``) with sampler seed SEED, and the quantities with the largest
   R-hat and the smallest bulk ESS, each with the other figure, over the variables without a
@@ -97,7 +98,7 @@ def per_quantity(posterior) -> list[tuple[float, float, str]]:
 def fit_target(seed: int) -> tuple[list[tuple[float, float, str]], tuple[float, float]]:
     """The target fit with sampler seed ``seed``: its per-quantity R-hat and ESS, and its
     largest bulk and folded R-hat."""
-    from geo_panel import data_paths
+    from geo_panel import data_paths, parameter_names
 
     from mmm.model.build import build_model
     from mmm.model.centring import centring_pilot
@@ -117,8 +118,6 @@ def fit_target(seed: int) -> tuple[list[tuple[float, float, str]], tuple[float, 
     divergences = int(idata["sample_stats"]["diverging"].sum())
     print(f"seed {seed}: sampled in {time.perf_counter() - start:.1f} s, {divergences} divergences")
     posterior = idata["posterior"].to_dataset()
-    from geo_panel import parameter_names
-
     return per_quantity(posterior), bulk_and_folded_maxima(posterior[parameter_names(posterior)])
 
 

@@ -533,9 +533,8 @@ class ChannelPlan:
             part = x[..., idx, :] if lagged else x.T[idx]  # channels on axis -2 either way
             values = [v[:, None] for v in self._values(name, params)]
             parts.append(comp.function(part, *values, xp=xp))
-        if lagged:
-            return xp.concatenate(parts, axis=-2)[..., order, :]
-        return xp.concatenate(parts, axis=0)[order].T
+        rows = _rows(xp.concatenate(parts, axis=-2), order)
+        return rows if lagged else rows.T
 
     def response(
         self,

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import pymc as pm
+
     from mmm.experiments.records import LiftRecord
     from mmm.model.config import Config
     from mmm.model.data import Dataset
@@ -154,7 +156,7 @@ def compile_structures(
     return compiled
 
 
-def _compile_into_cache(model) -> bool:
+def _compile_into_cache(model: pm.Model) -> bool:
     """Compile ``model``'s Numba code into the cache; False when there or being compiled."""
     from mmm.model.nuts import numba_graphs
     from mmm.model.structures import remember

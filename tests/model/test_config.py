@@ -123,3 +123,13 @@ def test_target_accept_defaults_to_095_for_a_panel_and_keeps_a_set_value():
     assert parse_config(panel | {"sampler": {"target_accept": 0.8}}).sampler.target_accept == 0.8
     assert parse_config(panel | {"sampler": {"chains": 4}}).sampler.target_accept == 0.95
     assert "target_accept: 0.95" in parse_config(panel).to_yaml()
+
+
+def test_draws_default_to_2000_for_a_panel_and_keep_a_set_value():
+    panel = BASE | {"data": BASE["data"] | {"geo_column": "geo"}}
+    assert parse_config(BASE).sampler.draws == 1000
+    assert parse_config(panel).sampler.draws == 2000
+    assert parse_config(panel | {"sampler": {"draws": 500}}).sampler.draws == 500
+    assert parse_config(panel | {"sampler": {"target_accept": 0.8}}).sampler.draws == 2000
+    assert parse_config(BASE | {"sampler": {"chains": 4}}).sampler.draws == 1000
+    assert "draws: 2000" in parse_config(panel).to_yaml()

@@ -116,20 +116,25 @@ def test_resolved_config_round_trips():
     assert again == config
 
 
-def test_target_accept_defaults_to_095_for_a_panel_and_keeps_a_set_value():
+@pytest.mark.parametrize(
+    ("key", "national", "panel_default", "set_value", "other"),
+    [
+        ("target_accept", 0.9, 0.95, 0.8, {"draws": 500}),
+        ("draws", 1000, 2000, 500, {"target_accept": 0.8}),
+    ],
+)
+def test_a_panel_has_its_own_sampler_defaults_and_keeps_a_set_value(
+    key, national, panel_default, set_value, other
+):
     panel = BASE | {"data": BASE["data"] | {"geo_column": "geo"}}
-    assert parse_config(BASE).sampler.target_accept == 0.9
-    assert parse_config(panel).sampler.target_accept == 0.95
-    assert parse_config(panel | {"sampler": {"target_accept": 0.8}}).sampler.target_accept == 0.8
-    assert parse_config(panel | {"sampler": {"chains": 4}}).sampler.target_accept == 0.95
-    assert "target_accept: 0.95" in parse_config(panel).to_yaml()
 
+    def setting(raw):
+        return getattr(parse_config(raw).sampler, key)
 
-def test_draws_default_to_2000_for_a_panel_and_keep_a_set_value():
-    panel = BASE | {"data": BASE["data"] | {"geo_column": "geo"}}
-    assert parse_config(BASE).sampler.draws == 1000
-    assert parse_config(panel).sampler.draws == 2000
-    assert parse_config(panel | {"sampler": {"draws": 500}}).sampler.draws == 500
-    assert parse_config(panel | {"sampler": {"target_accept": 0.8}}).sampler.draws == 2000
-    assert parse_config(BASE | {"sampler": {"chains": 4}}).sampler.draws == 1000
-    assert "draws: 2000" in parse_config(panel).to_yaml()
+    assert setting(BASE) == national
+    assert setting(BASE | {"sampler": {"chains": 4}}) == national
+    assert setting(panel) == panel_default
+    assert setting(panel | {"sampler": {key: set_value}}) == set_value
+    assert setting(panel | {"sampler": {"chains": 4}}) == panel_default
+    assert setting(panel | {"sampler": other}) == panel_default
+    assert f"{key}: {panel_default}" in parse_config(panel).to_yaml()

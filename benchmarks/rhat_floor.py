@@ -130,13 +130,11 @@ def fit_target(
     names = parameter_names(posterior)
     free = [v.name for v in model.free_RVs if v.name in names]
     derived = [v for v in names if v not in free]
-    print(
-        f"largest R-hat over the {sum(posterior[v][0, 0].size for v in free)} free parameters "
-        f"{max(bulk_and_folded_maxima(posterior[free])):.4f}, over the "
-        f"{sum(posterior[v][0, 0].size for v in derived)} derived ({', '.join(derived)}) "
-        f"{max(bulk_and_folded_maxima(posterior[derived])):.4f}"
-    )
-    return per_quantity(posterior), bulk_and_folded_maxima(posterior[names])
+    rows = per_quantity(posterior)
+    for label, group in (("free parameters", free), (f"derived ({', '.join(derived)})", derived)):
+        values = [r for r, _, quantity in rows if quantity.rsplit("[", 1)[0] in group]
+        print(f"largest R-hat over the {len(values)} {label}: {max(values):.4f}")
+    return rows, bulk_and_folded_maxima(posterior[names])
 
 
 def main() -> None:
